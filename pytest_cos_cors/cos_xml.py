@@ -1,0 +1,170 @@
+"""The lxml codec: COS configuration documents in and out, error and listing bodies out.
+
+The parser is hardened: it never resolves an entity, never loads a DTD, never reads a file or the
+network, and refuses any document that declares a DTD or an entity instead of expanding it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from lxml import etree
+
+from .errors import MAX_BODY_BYTES, XML_SIZE_LIMIT, CosError, malformed
+
+DECLARATION = b"<?xml version='1.0' encoding='utf-8' ?>\n"
+RULE_ELEMENTS = frozenset(
+    {"ID", "AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader", "MaxAgeSeconds"}
+)
+
+# A child is (name, text) or (name, [children]).
+Node = tuple[str, Union[str, Sequence["Node"]]]
+
+
+@dataclass(frozen=True)
+class ParsedConfiguration:
+    """A configuration document as read, before the rule model validates it."""
+
+    rules: tuple[tuple[tuple[str, str], ...], ...]
+    response_vary: str | None
+
+
+def _parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_comments=True,
+        remove_pis=True,
+        collect_ids=False,
+    )
+
+
+def _local(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _leaf_text(element: etree._Element, name: str, rule_index: int | None) -> str:
+    if len(element):
+        raise malformed(f"<{name}> may not contain elements", rule_index=rule_index, field=name)
+    text = element.text or ""
+    if not text.strip():
+        raise malformed("empty value", rule_index=rule_index, field=name)
+    return text
+
+
+def parse_document(body: bytes | str) -> etree._Element:
+    """Parse a request body into its root element, or raise ``CosError``.
+
+    Size is checked before anything is parsed; a DTD or entity declaration is refused.
+    """
+    data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+    if len(data) > MAX_BODY_BYTES:
+        raise CosError("XMLSizeLimit", XML_SIZE_LIMIT, detail=f"{len(data)} bytes")
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+        raise malformed("DTD and entity declarations are refused")
+    if not data.strip():
+        raise malformed("the body is empty")
+    try:
+        root = etree.fromstring(data, _parser())
+    except (etree.XMLSyntaxError, ValueError) as error:
+        raise malformed(f"not well-formed: {error}") from None
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        raise malformed("DTD and entity declarations are refused")
+    for node in root.iter():
+        if isinstance(node, etree._Entity):
+            raise malformed("entity references are refused")
+    return root
+
+
+def parse_configuration(body: bytes | str) -> ParsedConfiguration:
+    """Read a ``<CORSConfiguration>`` into element/text pairs; structure errors are MalformedXML."""
+    root = parse_document(body)
+    if _local(root) != "CORSConfiguration":
+        raise malformed(f"the root element is <{_local(root)}>, not <CORSConfiguration>")
+    if not _blank(root.text):
+        raise malformed("text directly inside <CORSConfiguration>")
+    rules: list[tuple[tuple[str, str], ...]] = []
+    vary: str | None = None
+    seen_vary = False
+    for child in root:
+        name = _local(child)
+        if not _blank(child.tail):
+            raise malformed("text between elements of <CORSConfiguration>")
+        if name == "CORSRule":
+            index = len(rules)
+            if not _blank(child.text):
+                raise malformed("text directly inside <CORSRule>", rule_index=index)
+            pairs = []
+            for element in child:
+                field = _local(element)
+                if field not in RULE_ELEMENTS:
+                    raise _unknown_element(field, index)
+                if not _blank(element.tail):
+                    raise malformed("text between elements of <CORSRule>", rule_index=index)
+                pairs.append((field, _leaf_text(element, field, index)))
+            rules.append(tuple(pairs))
+        elif name == "ResponseVary":
+            if seen_vary:
+                raise malformed("more than one ResponseVary", field="ResponseVary")
+            seen_vary = True
+            vary = _leaf_text(child, name, None)
+        else:
+            raise _unknown_element(name, None)
+    if not rules:
+        raise malformed("a configuration needs at least one CORSRule", field="CORSRule")
+    return ParsedConfiguration(tuple(rules), vary)
+
+
+def _unknown_element(name: str, rule_index: int | None) -> CosError:
+    return malformed(f"unknown element <{name}>", rule_index=rule_index, field=name)
+
+
+def _fill(parent: etree._Element, children: Sequence[Node]) -> None:
+    parent.text = "\n"
+    for name, value in children:
+        element = etree.SubElement(parent, name)
+        if isinstance(value, str):
+            element.text = value
+        else:
+            _fill(element, value)
+        element.tail = "\n"
+
+
+def render(root_name: str, children: Sequence[Node]) -> bytes:
+    """A COS-style document: the declaration, then one element per line, no indentation."""
+    root = etree.Element(root_name)
+    _fill(root, children)
+    return DECLARATION + etree.tostring(root, encoding="utf-8")
+
+
+def render_configuration(
+    rules: Sequence[Sequence[tuple[str, str]]], response_vary: str | None
+) -> bytes:
+    children: list[Node] = [("CORSRule", list(rule)) for rule in rules]
+    if response_vary is not None:
+        children.append(("ResponseVary", response_vary))
+    return render("CORSConfiguration", children)
+
+
+def error_body(code: str, message: str, resource: str, request_id: str, trace_id: str) -> bytes:
+    """The ``<Error>`` body of SPEC §2."""
+    return render(
+        "Error",
+        [
+            ("Code", code),
+            ("Message", message),
+            ("Resource", resource),
+            ("RequestId", request_id),
+            ("TraceId", trace_id),
+        ],
+    )

@@ -1,0 +1,105 @@
+"""COS error codes and wire messages, and the exception that carries them."""
+
+from __future__ import annotations
+
+MALFORMED_XML = (
+    "The XML you provided was not well-formed or did not validate against our published schema"
+)
+XML_SIZE_LIMIT = "The XML you provided was larger than the maximum of 65536 bytes allowed."
+INVALID_DIGEST = "The Content-MD5 you specified was invalid."
+BAD_DIGEST = "The Content-MD5 you specified did not match what we received."
+TOO_MANY_RULES = "The number of CORS rules should not exceed allowed limit of 100 rules."
+NO_CORS_CONFIGURATION = "The CORS configuration does not exist"
+NO_SUCH_BUCKET = "The specified bucket does not exist."
+NO_SUCH_KEY = "The specified key does not exist."
+BUCKET_REQUIRED = "A bucket name is required."
+ACCESS_DENIED = "Access Denied."
+BUCKET_EXISTS = (
+    "Your previous request to create the named bucket succeeded and you already own it."
+)
+BUCKET_NOT_EMPTY = "The bucket you tried to delete is not empty."
+ORIGIN_NEEDED = "Insufficient information. Origin request header needed."
+CORS_FORBIDDEN = (
+    "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "
+    "Origin, request method / Access-Control-Request-Method or Access-Control-Requet-Headers are "
+    "not whitelisted by the resource's CORS spec"
+)
+
+MAX_BODY_BYTES = 65536
+MAX_RULES = 100
+
+
+def unsupported_method(method: str) -> str:
+    return f"Found unsupported HTTP method in CORS config. Unsupported method is {method}"
+
+
+def origin_wildcards(value: str) -> str:
+    return f'AllowedOrigin "{value}" can not have more than one wildcard.'
+
+
+def header_wildcards(value: str) -> str:
+    return f'AllowedHeader "{value}" can not have more than one wildcard.'
+
+
+def expose_wildcard(value: str) -> str:
+    return (
+        f'ExposeHeader "{value}" contains wildcard. '
+        "We currently do not support wildcard for ExposeHeader."
+    )
+
+
+def invalid_request_method(value: str | None) -> str:
+    return f"Invalid Access-Control-Request-Method: {'null' if value is None else value}"
+
+
+def not_implemented(method: str, name: str) -> str:
+    return f"The requested operation {method} ?{name} is not implemented by this fake."
+
+
+class CosError(Exception):
+    """A COS error: ``code`` and ``message`` are the wire strings, ``status`` the HTTP status.
+
+    ``rule_index`` (0-based) and ``field`` say where in a configuration the problem was found and
+    ``detail`` says what it was, for humans; none of them is part of COS's answer.
+    """
+
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        status: int = 400,
+        *,
+        rule_index: int | None = None,
+        field: str | None = None,
+        detail: str | None = None,
+    ) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.rule_index = rule_index
+        self.field = field
+        self.detail = detail
+
+    def where(self) -> str:
+        """``rules[1].AllowedOrigin``-style location, or an empty string when unknown."""
+        parts = []
+        if self.rule_index is not None:
+            parts.append(f"rules[{self.rule_index}]")
+        if self.field is not None:
+            parts.append(self.field)
+        return ".".join(parts)
+
+    def __str__(self) -> str:
+        text = f"{self.code}: {self.message}"
+        extra = ": ".join(p for p in (self.where(), self.detail) if p)
+        return f"{text} ({extra})" if extra else text
+
+    def __repr__(self) -> str:
+        return f"CosError({self.code!r}, {self.message!r}, {self.status})"
+
+
+def malformed(
+    detail: str, *, rule_index: int | None = None, field: str | None = None
+) -> CosError:
+    return CosError("MalformedXML", MALFORMED_XML, rule_index=rule_index, field=field, detail=detail)
