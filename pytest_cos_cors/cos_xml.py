@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 from lxml import etree
 
@@ -31,8 +31,20 @@ class ParsedConfiguration:
     response_vary: str | None
 
 
+class _NoExternalResources(etree.Resolver):
+    """Answers every external DTD or entity load with an empty document.
+
+    libxml2 opens a local file named by an external DTD or parameter entity even with
+    ``load_dtd=False`` and ``resolve_entities=False``; a body in an encoding that hides
+    ``<!DOCTYPE`` from the byte check (UTF-16) would reach that point before being refused.
+    """
+
+    def resolve(self, system_url: str, public_id: str, context: Any = None) -> Any:
+        return self.resolve_string("", context, base_url=None)
+
+
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
+    parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -42,6 +54,8 @@ def _parser() -> etree.XMLParser:
         remove_pis=True,
         collect_ids=False,
     )
+    parser.resolvers.add(_NoExternalResources())
+    return parser
 
 
 def _local(element: etree._Element) -> str:

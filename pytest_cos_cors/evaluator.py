@@ -63,6 +63,14 @@ class Decision:
     nearest: int | None = None
     checks: tuple[RuleCheck, ...] = field(default=(), repr=False)
     configured: bool = True
+    configuration: CORSConfiguration | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def nearest_rule(self) -> CORSRule | None:
+        """The rule that came closest, when the request was refused by a configuration."""
+        if self.nearest is None or self.configuration is None:
+            return None
+        return self.configuration.rules[self.nearest]
 
     @property
     def nearest_check(self) -> RuleCheck | None:
@@ -162,7 +170,8 @@ def evaluate_preflight(
     requested = normalise_request_headers(request_headers)
     vary = _vary_only(configuration, origin)
     base = partial(Decision, kind="preflight", origin=origin, method=method,
-                   request_headers=requested, configured=configuration is not None)
+                   request_headers=requested, configured=configuration is not None,
+                   configuration=configuration)
     if not origin:
         return base(
             allowed=False, status=400, headers=vary, error_code="BadRequest",
@@ -211,7 +220,8 @@ def evaluate_actual(
     """Decorate an actual request that carries ``Origin`` (SPEC §5); never blocks it."""
     vary = _vary_only(configuration, origin)
     base = partial(Decision, kind="actual", origin=origin, method=method, request_headers=(),
-                   status=None, configured=configuration is not None)
+                   status=None, configured=configuration is not None,
+                   configuration=configuration)
     if not origin:
         return base(allowed=False, headers=vary, reason="the request has no Origin header",
                         )

@@ -91,7 +91,8 @@ def _max_age(value: object) -> int | None:
     return number
 
 
-def _vary(value: object) -> bool | None:
+def vary_flag(value: object) -> bool | None:
+    """``ResponseVary`` as given (a bool, ``true``/``false`` in any case, or None) as a bool."""
     if value is None or isinstance(value, bool):
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
@@ -261,13 +262,14 @@ class CORSConfiguration:
 
     def __init__(
         self,
-        rules: Iterable[CORSRule | Mapping[str, Any]],
+        rules: Iterable[CORSRule | Mapping[str, Any]] | CORSRule | Mapping[str, Any],
         response_vary: bool | str | None = None,
     ) -> None:
-        if isinstance(rules, (CORSRule, Mapping, str, bytes)):
-            rules = [rules]  # type: ignore[list-item]
-        built = tuple(_rule(r, i) for i, r in enumerate(rules))
-        vary = _vary(response_vary)
+        items: Iterable[object] = (
+            [rules] if isinstance(rules, (CORSRule, Mapping, str, bytes)) else rules
+        )
+        built = tuple(_rule(r, i) for i, r in enumerate(items))
+        vary = vary_flag(response_vary)
         if not built:
             raise malformed("a configuration needs at least one CORSRule", field="CORSRule")
         if len(built) > MAX_RULES:
