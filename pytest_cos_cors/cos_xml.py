@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Union
+from typing import Any
 
 from lxml import etree
 
@@ -20,7 +20,7 @@ RULE_ELEMENTS = frozenset(
 )
 
 # A child is (name, text) or (name, [children]).
-Node = tuple[str, Union[str, Sequence["Node"]]]
+Node = tuple[str, str | Sequence["Node"]]
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,7 @@ NO_SUCH_BUCKET = "The specified bucket does not exist."
 NO_SUCH_KEY = "The specified key does not exist."
 BUCKET_REQUIRED = "A bucket name is required."
 ACCESS_DENIED = "Access Denied."
-BUCKET_EXISTS = (
-    "Your previous request to create the named bucket succeeded and you already own it."
-)
+BUCKET_EXISTS = "Your previous request to create the named bucket succeeded and you already own it."
 BUCKET_NOT_EMPTY = "The bucket you tried to delete is not empty."
 ORIGIN_NEEDED = "Insufficient information. Origin request header needed."
 CORS_FORBIDDEN = (
@@ -99,7 +97,24 @@ class CosError(Exception):
         return f"CosError({self.code!r}, {self.message!r}, {self.status})"
 
 
-def malformed(
-    detail: str, *, rule_index: int | None = None, field: str | None = None
-) -> CosError:
-    return CosError("MalformedXML", MALFORMED_XML, rule_index=rule_index, field=field, detail=detail)
+def malformed(detail: str, *, rule_index: int | None = None, field: str | None = None) -> CosError:
+    return CosError(
+        "MalformedXML", MALFORMED_XML, rule_index=rule_index, field=field, detail=detail
+    )
+
+
+# Added for the fake endpoint (pytest_cos_cors.endpoint and friends).
+INTERNAL_ERROR = "We encountered an internal error. Please try again."
+INVALID_ACL = "The ACL you provided is not valid. Use private, public-read or public-read-write."
+INVALID_MAX_KEYS = "Argument max-keys must be an integer between 0 and 2147483647."
+
+
+def not_implemented_operation(method: str, name: str | None) -> str:
+    """``not_implemented`` for a sub-resource; without one, the method alone."""
+    if name:
+        return not_implemented(method, name)
+    return f"The requested operation {method} is not implemented by this fake."
+
+
+POST_NEEDS_FILE = "POST requires exactly one file upload per request."
+POST_NEEDS_KEY = "Bucket POST must contain a field named 'key'."

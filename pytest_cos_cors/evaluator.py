@@ -169,25 +169,42 @@ def evaluate_preflight(
     """Answer an ``OPTIONS`` preflight as COS does (SPEC §4, steps 2-5)."""
     requested = normalise_request_headers(request_headers)
     vary = _vary_only(configuration, origin)
-    base = partial(Decision, kind="preflight", origin=origin, method=method,
-                   request_headers=requested, configured=configuration is not None,
-                   configuration=configuration)
+    base = partial(
+        Decision,
+        kind="preflight",
+        origin=origin,
+        method=method,
+        request_headers=requested,
+        configured=configuration is not None,
+        configuration=configuration,
+    )
     if not origin:
         return base(
-            allowed=False, status=400, headers=vary, error_code="BadRequest",
-            error_message=ORIGIN_NEEDED, reason="the preflight has no Origin header",
+            allowed=False,
+            status=400,
+            headers=vary,
+            error_code="BadRequest",
+            error_message=ORIGIN_NEEDED,
+            reason="the preflight has no Origin header",
         )
     if method not in METHODS:
         what = "is missing" if method is None else f"{method!r} is not one of {', '.join(METHODS)}"
         return base(
-            allowed=False, status=400, headers=vary, error_code="BadRequest",
+            allowed=False,
+            status=400,
+            headers=vary,
+            error_code="BadRequest",
             error_message=invalid_request_method(method),
             reason=f"Access-Control-Request-Method {what}",
         )
     if configuration is None:
         return base(
-            allowed=False, status=403, headers=vary, error_code="AccessForbidden",
-            error_message=CORS_FORBIDDEN, reason="the bucket has no CORS configuration",
+            allowed=False,
+            status=403,
+            headers=vary,
+            error_code="AccessForbidden",
+            error_message=CORS_FORBIDDEN,
+            reason="the bucket has no CORS configuration",
         )
     checks = []
     for index, rule in enumerate(configuration.rules):
@@ -201,15 +218,25 @@ def evaluate_preflight(
                 rule, entry, origin, requested, bool(configuration.response_vary)
             )
             return base(
-                allowed=True, status=200, headers=headers, rule_index=index, rule=rule,
-                reason=f"allowed by {rule.label(index)}", checks=tuple(checks),
+                allowed=True,
+                status=200,
+                headers=headers,
+                rule_index=index,
+                rule=rule,
+                reason=f"allowed by {rule.label(index)}",
+                checks=tuple(checks),
             )
     all_checks = tuple(checks)
     nearest = _fewest_failures(all_checks)
     assert nearest is not None
     return base(
-        allowed=False, status=403, headers=vary, error_code="AccessForbidden",
-        error_message=CORS_FORBIDDEN, nearest=nearest, checks=all_checks,
+        allowed=False,
+        status=403,
+        headers=vary,
+        error_code="AccessForbidden",
+        error_message=CORS_FORBIDDEN,
+        nearest=nearest,
+        checks=all_checks,
         reason=_refusal_reason(configuration, all_checks, origin, method, nearest),
     )
 
@@ -219,15 +246,24 @@ def evaluate_actual(
 ) -> Decision:
     """Decorate an actual request that carries ``Origin`` (SPEC §5); never blocks it."""
     vary = _vary_only(configuration, origin)
-    base = partial(Decision, kind="actual", origin=origin, method=method, request_headers=(),
-                   status=None, configured=configuration is not None,
-                   configuration=configuration)
+    base = partial(
+        Decision,
+        kind="actual",
+        origin=origin,
+        method=method,
+        request_headers=(),
+        status=None,
+        configured=configuration is not None,
+        configuration=configuration,
+    )
     if not origin:
-        return base(allowed=False, headers=vary, reason="the request has no Origin header",
-                        )
+        return base(
+            allowed=False,
+            headers=vary,
+            reason="the request has no Origin header",
+        )
     if configuration is None:
-        return base(allowed=False, headers=vary,
-                        reason="the bucket has no CORS configuration")
+        return base(allowed=False, headers=vary, reason="the bucket has no CORS configuration")
     checks = []
     for index, rule in enumerate(configuration.rules):
         entry = rule.matched_origin(origin)
@@ -235,13 +271,21 @@ def evaluate_actual(
         checks.append(RuleCheck(index, entry is not None, method_ok))
         if entry is not None and method_ok:
             headers = _cors_headers(rule, entry, origin, None, bool(configuration.response_vary))
-            return base(allowed=True, headers=headers, rule_index=index, rule=rule,
-                            reason=f"decorated by {rule.label(index)}", checks=tuple(checks),
-                            )
+            return base(
+                allowed=True,
+                headers=headers,
+                rule_index=index,
+                rule=rule,
+                reason=f"decorated by {rule.label(index)}",
+                checks=tuple(checks),
+            )
     all_checks = tuple(checks)
     nearest = _fewest_failures(all_checks)
     assert nearest is not None
     return base(
-        allowed=False, headers=vary, nearest=nearest, checks=all_checks,
+        allowed=False,
+        headers=vary,
+        nearest=nearest,
+        checks=all_checks,
         reason=_refusal_reason(configuration, all_checks, origin, method, nearest),
     )

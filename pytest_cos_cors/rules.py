@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 from . import cos_xml
 from .errors import (
@@ -40,7 +40,7 @@ _CONFIG_KEYS = {
     "response_vary": "ResponseVary",
 }
 
-StrOrSeq = Union[str, Iterable[str]]
+StrOrSeq = str | Iterable[str]
 
 
 def _unknown_key(key: object, known: Iterable[str], *, what: str) -> CosError:
@@ -56,9 +56,7 @@ def _unknown_key(key: object, known: Iterable[str], *, what: str) -> CosError:
 
 def _text(value: object, xml_name: str) -> str:
     if not isinstance(value, str):
-        raise malformed(
-            f"expected a string, got {type(value).__name__} {value!r}", field=xml_name
-        )
+        raise malformed(f"expected a string, got {type(value).__name__} {value!r}", field=xml_name)
     text = value.strip()
     if not text:
         raise malformed("empty value", field=xml_name)
@@ -103,7 +101,7 @@ def vary_flag(value: object) -> bool | None:
 class Pattern:
     """A value with at most one ``*`` that matches any run of characters."""
 
-    __slots__ = ("exact", "prefix", "suffix", "minimum")
+    __slots__ = ("exact", "minimum", "prefix", "suffix")
 
     def __init__(self, text: str) -> None:
         if "*" in text:
@@ -198,14 +196,20 @@ class CORSRule:
 
     def elements(self) -> list[tuple[str, str]]:
         """``(element, text)`` pairs in COS's documented element order."""
-        return [(k, v) for k, vs in self.to_dict().items() for v in (vs if isinstance(vs, list) else [vs])]
+        pairs = []
+        for name, values in self.to_dict().items():
+            for value in values if isinstance(values, list) else [values]:
+                pairs.append((name, value))
+        return pairs
 
     def check_values(self) -> None:
         """COS's value checks (SPEC §3 rows 5-8), in order; raises :class:`CosError`."""
         for method in self.allowed_methods:
             if method not in METHODS:
                 raise CosError(
-                    "InvalidRequest", unsupported_method(method), field="AllowedMethod",
+                    "InvalidRequest",
+                    unsupported_method(method),
+                    field="AllowedMethod",
                     detail=f"{method!r} is not one of {', '.join(METHODS)}",
                 )
         for origin in self.allowed_origins:
@@ -220,7 +224,7 @@ class CORSRule:
 
     def matched_origin(self, origin: str) -> str | None:
         """The first ``AllowedOrigin`` entry that matches ``origin`` (case-sensitive), if any."""
-        for entry, pattern in zip(self.allowed_origins, self._origins):
+        for entry, pattern in zip(self.allowed_origins, self._origins, strict=True):
             if pattern.matches(origin):
                 return entry
         return None
@@ -255,7 +259,7 @@ def _rule(value: object, index: int) -> CORSRule:
 
 @dataclass(frozen=True, init=False)
 class CORSConfiguration:
-    """A whole ``<CORSConfiguration>``: rules in document order and the optional ``ResponseVary``."""
+    """A whole ``<CORSConfiguration>``: rules in document order, the optional ``ResponseVary``."""
 
     rules: tuple[CORSRule, ...]
     response_vary: bool | None = None
@@ -274,7 +278,9 @@ class CORSConfiguration:
             raise malformed("a configuration needs at least one CORSRule", field="CORSRule")
         if len(built) > MAX_RULES:
             raise CosError(
-                "InvalidRequest", TOO_MANY_RULES, field="CORSRule",
+                "InvalidRequest",
+                TOO_MANY_RULES,
+                field="CORSRule",
                 detail=f"{len(built)} rules given",
             )
         for index, rule in enumerate(built):
@@ -346,6 +352,3 @@ class CORSConfiguration:
         """The document COS returns for ``GET /?cors``."""
         vary = None if self.response_vary is None else str(self.response_vary).lower()
         return cos_xml.render_configuration([r.elements() for r in self.rules], vary)
-
-
-RuleInput = Union[CORSRule, Mapping[str, Any]]

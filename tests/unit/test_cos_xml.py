@@ -73,8 +73,7 @@ def test_over_65536_bytes_is_xml_size_limit(body: bytes | str) -> None:
 BILLION_LAUGHS = (
     '<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY lol "lol">\n'
     + "".join(
-        f'<!ENTITY lol{i} "' + f"&lol{i - 1 if i > 1 else ''};" * 10 + '">\n'
-        for i in range(1, 10)
+        f'<!ENTITY lol{i} "' + f"&lol{i - 1 if i > 1 else ''};" * 10 + '">\n' for i in range(1, 10)
     )
     + "]>\n<CORSConfiguration><CORSRule><AllowedOrigin>&lol9;</AllowedOrigin>"
     "<AllowedMethod>GET</AllowedMethod></CORSRule></CORSConfiguration>"
@@ -82,32 +81,47 @@ BILLION_LAUGHS = (
 
 MALFORMED_PARSER_CASES = [
     pytest.param("<!DOCTYPE CORSConfiguration>" + OK_DOC, id="bare-doctype"),
-    pytest.param('<!DOCTYPE CORSConfiguration SYSTEM "http://127.0.0.1:9/x.dtd">' + OK_DOC,
-                 id="external-dtd"),
-    pytest.param('<!DOCTYPE CORSConfiguration [<!ENTITY o "https://a.com">]>'
-                 + OK_DOC.replace("https://a.com", "&o;"), id="internal-entity"),
-    pytest.param('<!DOCTYPE CORSConfiguration [<!ENTITY o "unused">]>' + OK_DOC,
-                 id="unused-entity-declaration"),
-    pytest.param('<!DOCTYPE CORSConfiguration [<!ELEMENT CORSConfiguration ANY>]>' + OK_DOC,
-                 id="element-declaration"),
+    pytest.param(
+        '<!DOCTYPE CORSConfiguration SYSTEM "http://127.0.0.1:9/x.dtd">' + OK_DOC, id="external-dtd"
+    ),
+    pytest.param(
+        '<!DOCTYPE CORSConfiguration [<!ENTITY o "https://a.com">]>'
+        + OK_DOC.replace("https://a.com", "&o;"),
+        id="internal-entity",
+    ),
+    pytest.param(
+        '<!DOCTYPE CORSConfiguration [<!ENTITY o "unused">]>' + OK_DOC,
+        id="unused-entity-declaration",
+    ),
+    pytest.param(
+        "<!DOCTYPE CORSConfiguration [<!ELEMENT CORSConfiguration ANY>]>" + OK_DOC,
+        id="element-declaration",
+    ),
     pytest.param(BILLION_LAUGHS, id="billion-laughs"),
     pytest.param(OK_DOC.replace("https://a.com", "&undeclared;"), id="undeclared-entity"),
     pytest.param(b"", id="empty-bytes"),
     pytest.param("", id="empty-str"),
     pytest.param(b"  \n\t ", id="whitespace-only"),
-    pytest.param(OK_DOC.replace("https://a.com", "https://\xff.com").encode("latin-1"),
-                 id="invalid-utf8-byte"),
+    pytest.param(
+        OK_DOC.replace("https://a.com", "https://\xff.com").encode("latin-1"),
+        id="invalid-utf8-byte",
+    ),
     pytest.param(OK_DOC.encode("utf-8").replace(b"a.com", b"\xc3(.com"), id="invalid-utf8-seq"),
-    pytest.param(OK_DOC.encode("utf-8").replace(b"a.com", b"\xed\xa0\x80.com"),
-                 id="utf8-surrogate"),
+    pytest.param(
+        OK_DOC.encode("utf-8").replace(b"a.com", b"\xed\xa0\x80.com"), id="utf8-surrogate"
+    ),
     pytest.param(OK_DOC.replace("a.com", "&#1;.com"), id="illegal-char-reference"),
     pytest.param(OK_DOC + "<CORSConfiguration/>", id="two-roots"),
-    pytest.param(OK_DOC.replace("https://a.com", "<a>" * 5000 + "</a>" * 5000),
-                 id="deep-nesting-5000"),
-    pytest.param(OK_DOC.replace("https://a.com", "<a><b><c>x</c></b></a>"),
-                 id="nesting-inside-value"),
-    pytest.param("<CORSConfiguration>" + "<x>" * 300 + "</x>" * 300 + OK_RULE
-                 + "</CORSConfiguration>", id="deep-nesting-at-root"),
+    pytest.param(
+        OK_DOC.replace("https://a.com", "<a>" * 5000 + "</a>" * 5000), id="deep-nesting-5000"
+    ),
+    pytest.param(
+        OK_DOC.replace("https://a.com", "<a><b><c>x</c></b></a>"), id="nesting-inside-value"
+    ),
+    pytest.param(
+        "<CORSConfiguration>" + "<x>" * 300 + "</x>" * 300 + OK_RULE + "</CORSConfiguration>",
+        id="deep-nesting-at-root",
+    ),
 ]
 
 
@@ -132,8 +146,13 @@ def _utf16(text: str) -> bytes:
     "body",
     [
         pytest.param(_utf16("<!DOCTYPE CORSConfiguration>" + OK_DOC), id="doctype"),
-        pytest.param(_utf16('<!DOCTYPE CORSConfiguration [<!ENTITY o "https://a.com">]>'
-                            + OK_DOC.replace("https://a.com", "&o;")), id="internal-entity"),
+        pytest.param(
+            _utf16(
+                '<!DOCTYPE CORSConfiguration [<!ENTITY o "https://a.com">]>'
+                + OK_DOC.replace("https://a.com", "&o;")
+            ),
+            id="internal-entity",
+        ),
         pytest.param(_utf16(BILLION_LAUGHS.split("\n", 1)[1]), id="billion-laughs"),
     ],
 )
@@ -187,9 +206,7 @@ def test_parse_document_reads_a_plain_document() -> None:
 
 def test_predefined_and_character_references_are_fine() -> None:
     body = OK_DOC.replace("https://a.com", "https://a.com/?a=1&amp;b=&#50;&#x33;")
-    assert CORSConfiguration.from_xml(body).rules[0].allowed_origins == (
-        "https://a.com/?a=1&b=23",
-    )
+    assert CORSConfiguration.from_xml(body).rules[0].allowed_origins == ("https://a.com/?a=1&b=23",)
 
 
 def test_non_ascii_utf8_is_read() -> None:
@@ -209,8 +226,11 @@ def test_cdata_value_is_read() -> None:
 
 def test_error_body_exact_bytes() -> None:
     body = cos_xml.error_body(
-        "AccessForbidden", "Bad <thing> & more", "examplebucket-1250000000.cos.ap-beijing"
-        ".myqcloud.com/exampleobject", "NjVmZDEyMzQ=", "OGVmYzZiMmQ=",
+        "AccessForbidden",
+        "Bad <thing> & more",
+        "examplebucket-1250000000.cos.ap-beijing.myqcloud.com/exampleobject",
+        "NjVmZDEyMzQ=",
+        "OGVmYzZiMmQ=",
     )
     assert body == (
         b"<?xml version='1.0' encoding='utf-8' ?>\n"
@@ -272,12 +292,20 @@ def test_to_xml_response_vary_only_when_set(vary: bool | str | None, element: by
 
 def test_to_xml_keeps_case_order_and_escapes() -> None:
     configuration = CORSConfiguration(
-        [CORSRule(["https://B.com/?a=1&b=<2>", "https://A.com"], ["HEAD", "GET"],
-                  ["X-Cos-Meta-Author"], ["ETag"])]
+        [
+            CORSRule(
+                ["https://B.com/?a=1&b=<2>", "https://A.com"],
+                ["HEAD", "GET"],
+                ["X-Cos-Meta-Author"],
+                ["ETag"],
+            )
+        ]
     )
     body = configuration.to_xml()
-    assert b"<AllowedOrigin>https://B.com/?a=1&amp;b=&lt;2&gt;</AllowedOrigin>\n" \
+    assert (
+        b"<AllowedOrigin>https://B.com/?a=1&amp;b=&lt;2&gt;</AllowedOrigin>\n"
         b"<AllowedOrigin>https://A.com</AllowedOrigin>" in body
+    )
     assert b"<AllowedMethod>HEAD</AllowedMethod>\n<AllowedMethod>GET</AllowedMethod>" in body
     assert b"<AllowedHeader>X-Cos-Meta-Author</AllowedHeader>" in body
     assert CORSConfiguration.from_xml(body) == configuration
@@ -294,7 +322,6 @@ def test_render_nested_children() -> None:
     assert cos_xml.render("A", [("B", [("C", "1")]), ("D", "2")]) == (
         b"<?xml version='1.0' encoding='utf-8' ?>\n<A>\n<B>\n<C>1</C>\n</B>\n<D>2</D>\n</A>"
     )
-
 
 
 class _FifoWatch:

@@ -32,8 +32,12 @@ SSE_HEADERS = (
 EXPOSE = ("Content-Length", "ETag", "x-cos-meta-author")
 RULE_1 = CORSRule("*", ["GET", "HEAD"], SSE_HEADERS, EXPOSE, 600)
 RULE_2 = CORSRule(
-    ["https://example.com", "https://bar.com"], ["PUT", "GET", "POST", "DELETE", "HEAD"], "*",
-    EXPOSE, 600, id="example-id",
+    ["https://example.com", "https://bar.com"],
+    ["PUT", "GET", "POST", "DELETE", "HEAD"],
+    "*",
+    EXPOSE,
+    600,
+    id="example-id",
 )
 CONFIG_A = CORSConfiguration([RULE_1, RULE_2])
 
@@ -57,9 +61,11 @@ EXAMPLE_1 = [
     ("Access-Control-Max-Age", "600"),
 ]
 EXAMPLE_2 = [
-    ("Access-Control-Allow-Headers",
-     "range,x-cos-server-side-encryption-customer-algorithm,"
-     "x-cos-server-side-encryption-customer-key,x-cos-server-side-encryption-customer-key-md5"),
+    (
+        "Access-Control-Allow-Headers",
+        "range,x-cos-server-side-encryption-customer-algorithm,"
+        "x-cos-server-side-encryption-customer-key,x-cos-server-side-encryption-customer-key-md5",
+    ),
     ("Access-Control-Allow-Methods", "GET,HEAD"),
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Expose-Headers", "Content-Length,ETag,x-cos-meta-author"),
@@ -78,12 +84,30 @@ EXAMPLE_3 = [
 @pytest.mark.parametrize(
     ("origin", "method", "acrh", "rule_index", "expected"),
     [
-        pytest.param("https://example.com", "PUT", "content-md5,content-type,x-cos-meta-author", 1,
-                     EXAMPLE_1, id="example-1-put-rule-2"),
-        pytest.param("https://example.com", "GET", "range", 0, EXAMPLE_2,
-                     id="example-2-get-first-match-rule-1"),
-        pytest.param("https://bar.com", "PUT", "content-md5,content-type", 1, EXAMPLE_3,
-                     id="example-3-bar-rule-2"),
+        pytest.param(
+            "https://example.com",
+            "PUT",
+            "content-md5,content-type,x-cos-meta-author",
+            1,
+            EXAMPLE_1,
+            id="example-1-put-rule-2",
+        ),
+        pytest.param(
+            "https://example.com",
+            "GET",
+            "range",
+            0,
+            EXAMPLE_2,
+            id="example-2-get-first-match-rule-1",
+        ),
+        pytest.param(
+            "https://bar.com",
+            "PUT",
+            "content-md5,content-type",
+            1,
+            EXAMPLE_3,
+            id="example-3-bar-rule-2",
+        ),
     ],
 )
 def test_worked_examples(
@@ -117,28 +141,93 @@ def test_worked_example_4_only_rule_1() -> None:
     [
         pytest.param(CONFIG_A, None, "GET", 400, "BadRequest", ORIGIN_NEEDED, id="no-origin"),
         pytest.param(CONFIG_A, "", "GET", 400, "BadRequest", ORIGIN_NEEDED, id="empty-origin"),
-        pytest.param(CONFIG_A, None, None, 400, "BadRequest", ORIGIN_NEEDED,
-                     id="no-origin-before-no-method"),
-        pytest.param(None, None, "get", 400, "BadRequest", ORIGIN_NEEDED,
-                     id="no-origin-without-config"),
-        pytest.param(CONFIG_A, "https://example.com", None, 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: null", id="no-method-null"),
-        pytest.param(CONFIG_A, "https://example.com", "get", 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: get", id="lowercase-get"),
-        pytest.param(CONFIG_A, "https://example.com", "Put", 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: Put", id="mixed-case-put"),
-        pytest.param(CONFIG_A, "https://example.com", "PATCH", 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: PATCH", id="patch"),
-        pytest.param(CONFIG_A, "https://example.com", "OPTIONS", 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: OPTIONS", id="options"),
-        pytest.param(CONFIG_A, "https://example.com", "", 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: ", id="empty-method"),
-        pytest.param(None, "https://example.com", "get", 400, "BadRequest",
-                     "Invalid Access-Control-Request-Method: get", id="bad-method-without-config"),
-        pytest.param(None, "https://example.com", "GET", 403, "AccessForbidden", FORBIDDEN,
-                     id="no-configuration"),
-        pytest.param(CONFIG_A, "https://evil.com", "PUT", 403, "AccessForbidden", FORBIDDEN,
-                     id="no-rule-matches"),
+        pytest.param(
+            CONFIG_A, None, None, 400, "BadRequest", ORIGIN_NEEDED, id="no-origin-before-no-method"
+        ),
+        pytest.param(
+            None, None, "get", 400, "BadRequest", ORIGIN_NEEDED, id="no-origin-without-config"
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            None,
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: null",
+            id="no-method-null",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "get",
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: get",
+            id="lowercase-get",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "Put",
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: Put",
+            id="mixed-case-put",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "PATCH",
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: PATCH",
+            id="patch",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "OPTIONS",
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: OPTIONS",
+            id="options",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "",
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: ",
+            id="empty-method",
+        ),
+        pytest.param(
+            None,
+            "https://example.com",
+            "get",
+            400,
+            "BadRequest",
+            "Invalid Access-Control-Request-Method: get",
+            id="bad-method-without-config",
+        ),
+        pytest.param(
+            None,
+            "https://example.com",
+            "GET",
+            403,
+            "AccessForbidden",
+            FORBIDDEN,
+            id="no-configuration",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://evil.com",
+            "PUT",
+            403,
+            "AccessForbidden",
+            FORBIDDEN,
+            id="no-rule-matches",
+        ),
     ],
 )
 def test_preflight_refusals(
@@ -152,7 +241,9 @@ def test_preflight_refusals(
     decision = evaluate_preflight(configuration, origin, method, "x-cos-meta-author")
     assert decision.allowed is False
     assert (decision.status, decision.error_code, decision.error_message) == (
-        status, code, message,
+        status,
+        code,
+        message,
     )
     assert items(decision) == []
     assert decision.rule_index is None
@@ -171,19 +262,53 @@ def test_each_of_the_five_methods_is_accepted(method: str) -> None:
 @pytest.mark.parametrize(
     ("rules", "method", "acrh", "rule_index"),
     [
-        pytest.param([CORSRule("*", "GET"), CORSRule("https://a.com", "GET")], "GET", None, 0,
-                     id="both-match-first-wins"),
-        pytest.param([CORSRule("https://a.com", "GET"), CORSRule("*", "GET")], "GET", None, 0,
-                     id="both-match-first-wins-echo"),
-        pytest.param([CORSRule("https://b.com", "GET"), CORSRule("https://a.com", "GET")], "GET",
-                     None, 1, id="origin-only-in-second-rule"),
-        pytest.param([CORSRule("https://a.com", "GET"), CORSRule("https://a.com", "PUT")], "PUT",
-                     None, 1, id="method-only-in-second-rule"),
-        pytest.param([CORSRule("https://a.com", "PUT"), CORSRule("https://a.com", "PUT", "x-a")],
-                     "PUT", "x-a", 1, id="header-only-in-second-rule"),
-        pytest.param([CORSRule("https://b.com", "GET"), CORSRule("*", "PUT"),
-                      CORSRule("https://a.com", "PUT", "*"), CORSRule("*", "PUT", "*")],
-                     "PUT", "x-a", 2, id="third-of-four"),
+        pytest.param(
+            [CORSRule("*", "GET"), CORSRule("https://a.com", "GET")],
+            "GET",
+            None,
+            0,
+            id="both-match-first-wins",
+        ),
+        pytest.param(
+            [CORSRule("https://a.com", "GET"), CORSRule("*", "GET")],
+            "GET",
+            None,
+            0,
+            id="both-match-first-wins-echo",
+        ),
+        pytest.param(
+            [CORSRule("https://b.com", "GET"), CORSRule("https://a.com", "GET")],
+            "GET",
+            None,
+            1,
+            id="origin-only-in-second-rule",
+        ),
+        pytest.param(
+            [CORSRule("https://a.com", "GET"), CORSRule("https://a.com", "PUT")],
+            "PUT",
+            None,
+            1,
+            id="method-only-in-second-rule",
+        ),
+        pytest.param(
+            [CORSRule("https://a.com", "PUT"), CORSRule("https://a.com", "PUT", "x-a")],
+            "PUT",
+            "x-a",
+            1,
+            id="header-only-in-second-rule",
+        ),
+        pytest.param(
+            [
+                CORSRule("https://b.com", "GET"),
+                CORSRule("*", "PUT"),
+                CORSRule("https://a.com", "PUT", "*"),
+                CORSRule("*", "PUT", "*"),
+            ],
+            "PUT",
+            "x-a",
+            2,
+            id="third-of-four",
+        ),
     ],
 )
 def test_first_matching_rule(
@@ -214,20 +339,30 @@ def test_first_matching_rule(
         pytest.param("*", "https://anything.example", True, id="star-any"),
         pytest.param("*", "null", True, id="star-null-origin"),
         pytest.param("https://*.example.com", "https://a.example.com", True, id="sub-domain"),
-        pytest.param("https://*.example.com", "https://a.b.example.com", True,
-                     id="star-spans-dots"),
+        pytest.param(
+            "https://*.example.com", "https://a.b.example.com", True, id="star-spans-dots"
+        ),
         pytest.param("https://*.example.com", "https://.example.com", True, id="star-empty-run"),
         pytest.param("https://*.example.com", "https://example.com", False, id="apex-no-dot"),
-        pytest.param("https://*.example.com", "https://a.example.com.evil.com", False,
-                     id="not-anchored-only-at-start"),
+        pytest.param(
+            "https://*.example.com",
+            "https://a.example.com.evil.com",
+            False,
+            id="not-anchored-only-at-start",
+        ),
         pytest.param("https://*.example.com", "http://a.example.com", False, id="wildcard-scheme"),
-        pytest.param("https://*.example.com", "https://a.EXAMPLE.com", False,
-                     id="wildcard-case-sensitive"),
+        pytest.param(
+            "https://*.example.com", "https://a.EXAMPLE.com", False, id="wildcard-case-sensitive"
+        ),
         pytest.param("*.example.com", "https://a.example.com", True, id="leading-star"),
         pytest.param("*.example.com", "https://a.example.org", False, id="leading-star-suffix"),
         pytest.param("https://example.*", "https://example.org", True, id="trailing-star"),
-        pytest.param("https://example.*", "https://evil.com/https://example.org", False,
-                     id="trailing-star-prefix"),
+        pytest.param(
+            "https://example.*",
+            "https://evil.com/https://example.org",
+            False,
+            id="trailing-star-prefix",
+        ),
         pytest.param("https://a.com:*", "https://a.com:8080", True, id="any-port"),
         pytest.param("https://a.com:*", "https://a.com", False, id="any-port-needs-colon"),
         pytest.param("ab*ba", "aba", False, id="prefix-and-suffix-may-not-overlap"),
@@ -248,7 +383,8 @@ def test_every_origin_of_a_rule_is_tried() -> None:
 
 def test_origins_of_every_rule_are_considered() -> None:
     configuration = config(
-        CORSRule("https://x.com", "GET"), CORSRule("https://y.com", "GET"),
+        CORSRule("https://x.com", "GET"),
+        CORSRule("https://y.com", "GET"),
         CORSRule("https://a.com", "GET"),
     )
     decision = evaluate_preflight(configuration, "https://a.com", "GET")
@@ -292,8 +428,11 @@ def test_method_is_checked() -> None:
         pytest.param("a,,b,", ("a", "b"), id="empties-dropped"),
         pytest.param("A,a, A ,b,a", ("a", "b"), id="duplicates-kept-once"),
         pytest.param("\tcontent-type\t, range", ("content-type", "range"), id="tabs"),
-        pytest.param(["Content-Type, Range", "range", "X-A"], ("content-type", "range", "x-a"),
-                     id="iterable-of-header-lines"),
+        pytest.param(
+            ["Content-Type, Range", "range", "X-A"],
+            ("content-type", "range", "x-a"),
+            id="iterable-of-header-lines",
+        ),
     ],
 )
 def test_normalise_request_headers(
@@ -312,8 +451,12 @@ def test_normalise_request_headers(
         pytest.param(("Content-Type",), "content-type", True, id="case-insensitive-rule"),
         pytest.param(("content-type",), "Content-Type", True, id="case-insensitive-request"),
         pytest.param(("content-type",), "content-type, range", False, id="every-header-needed"),
-        pytest.param(("range", "content-type"), "Content-Type ,RANGE,range", True,
-                     id="normalised-then-matched"),
+        pytest.param(
+            ("range", "content-type"),
+            "Content-Type ,RANGE,range",
+            True,
+            id="normalised-then-matched",
+        ),
         pytest.param(("*",), "x-anything, y", True, id="star"),
         pytest.param(("x-cos-meta-*",), "X-Cos-Meta-Author", True, id="partial-wildcard"),
         pytest.param(("x-cos-meta-*",), "x-cos-meta-", True, id="partial-wildcard-empty-run"),
@@ -337,18 +480,35 @@ def test_header_matching(allowed_headers: tuple[str, ...], acrh: str | None, all
 @pytest.mark.parametrize(
     ("allowed_headers", "acrh", "expected"),
     [
-        pytest.param(("*",), "Content-Type, X-Cos-Meta-Author,,content-type",
-                     "content-type,x-cos-meta-author", id="star-echoes-normalised-request"),
+        pytest.param(
+            ("*",),
+            "Content-Type, X-Cos-Meta-Author,,content-type",
+            "content-type,x-cos-meta-author",
+            id="star-echoes-normalised-request",
+        ),
         pytest.param(("*",), None, None, id="star-nothing-requested-absent"),
         pytest.param(("*",), " , ", None, id="star-only-separators-absent"),
-        pytest.param(("x-cos-meta-*",), "X-Cos-Meta-B,x-cos-meta-a", "x-cos-meta-b,x-cos-meta-a",
-                     id="partial-wildcard-echoes-not-literal"),
-        pytest.param(("Range", "x-cos-meta-*"), "range", "range",
-                     id="any-wildcard-entry-means-echo"),
-        pytest.param(("Range", "Content-Type", "X-A"), "x-a", "range,content-type,x-a",
-                     id="no-wildcard-whole-list-lower-cased"),
-        pytest.param(("Range", "Content-Type"), None, "range,content-type",
-                     id="no-wildcard-whole-list-even-if-none-requested"),
+        pytest.param(
+            ("x-cos-meta-*",),
+            "X-Cos-Meta-B,x-cos-meta-a",
+            "x-cos-meta-b,x-cos-meta-a",
+            id="partial-wildcard-echoes-not-literal",
+        ),
+        pytest.param(
+            ("Range", "x-cos-meta-*"), "range", "range", id="any-wildcard-entry-means-echo"
+        ),
+        pytest.param(
+            ("Range", "Content-Type", "X-A"),
+            "x-a",
+            "range,content-type,x-a",
+            id="no-wildcard-whole-list-lower-cased",
+        ),
+        pytest.param(
+            ("Range", "Content-Type"),
+            None,
+            "range,content-type",
+            id="no-wildcard-whole-list-even-if-none-requested",
+        ),
         pytest.param((), None, None, id="no-allowed-header-absent"),
     ],
 )
@@ -364,34 +524,54 @@ def test_allow_headers(
 @pytest.mark.parametrize(
     ("rule", "expected"),
     [
-        pytest.param(CORSRule("*", ["HEAD", "GET", "PUT"]), [
-            ("Access-Control-Allow-Methods", "HEAD,GET,PUT"),
-            ("Access-Control-Allow-Origin", "*"),
-        ], id="minimal-star"),
-        pytest.param(CORSRule("https://a.com", "GET"), [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-        ], id="minimal-echo"),
-        pytest.param(CORSRule("https://a.com", "GET", (), ["ETag", "X-Cos-Meta-Author"]), [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-            ("Access-Control-Expose-Headers", "ETag,X-Cos-Meta-Author"),
-        ], id="expose-original-case"),
-        pytest.param(CORSRule("*", "GET", max_age_seconds=0), [
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "*"),
-            ("Access-Control-Max-Age", "0"),
-        ], id="max-age-zero-present"),
-        pytest.param(CORSRule("https://*", ["GET", "PUT"], ["X-A"], ["ETag"], 2147483647), [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Headers", "x-a"),
-            ("Access-Control-Allow-Methods", "GET,PUT"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-            ("Access-Control-Expose-Headers", "ETag"),
-            ("Access-Control-Max-Age", "2147483647"),
-        ], id="everything-in-order"),
+        pytest.param(
+            CORSRule("*", ["HEAD", "GET", "PUT"]),
+            [
+                ("Access-Control-Allow-Methods", "HEAD,GET,PUT"),
+                ("Access-Control-Allow-Origin", "*"),
+            ],
+            id="minimal-star",
+        ),
+        pytest.param(
+            CORSRule("https://a.com", "GET"),
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+            ],
+            id="minimal-echo",
+        ),
+        pytest.param(
+            CORSRule("https://a.com", "GET", (), ["ETag", "X-Cos-Meta-Author"]),
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+                ("Access-Control-Expose-Headers", "ETag,X-Cos-Meta-Author"),
+            ],
+            id="expose-original-case",
+        ),
+        pytest.param(
+            CORSRule("*", "GET", max_age_seconds=0),
+            [
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Max-Age", "0"),
+            ],
+            id="max-age-zero-present",
+        ),
+        pytest.param(
+            CORSRule("https://*", ["GET", "PUT"], ["X-A"], ["ETag"], 2147483647),
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Headers", "x-a"),
+                ("Access-Control-Allow-Methods", "GET,PUT"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+                ("Access-Control-Expose-Headers", "ETag"),
+                ("Access-Control-Max-Age", "2147483647"),
+            ],
+            id="everything-in-order",
+        ),
     ],
 )
 def test_success_headers_in_order(rule: CORSRule, expected: list[tuple[str, str]]) -> None:
@@ -406,31 +586,83 @@ def test_success_headers_in_order(rule: CORSRule, expected: list[tuple[str, str]
 @pytest.mark.parametrize(
     ("vary", "origin", "method", "acrh", "status", "expected"),
     [
-        pytest.param(True, "https://a.com", "GET", None, 200, [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-            ("Vary", "Origin"),
-        ], id="true-success-vary-last"),
-        pytest.param(False, "https://a.com", "GET", None, 200, [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-        ], id="false-success-no-vary"),
-        pytest.param(None, "https://a.com", "GET", None, 200, [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-        ], id="absent-success-no-vary"),
-        pytest.param(True, "https://evil.com", "GET", None, 403, [("Vary", "Origin")],
-                     id="true-403-vary-only"),
-        pytest.param(True, "https://a.com", "GET", "x-not-allowed", 403, [("Vary", "Origin")],
-                     id="true-403-header-vary-only"),
+        pytest.param(
+            True,
+            "https://a.com",
+            "GET",
+            None,
+            200,
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+                ("Vary", "Origin"),
+            ],
+            id="true-success-vary-last",
+        ),
+        pytest.param(
+            False,
+            "https://a.com",
+            "GET",
+            None,
+            200,
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+            ],
+            id="false-success-no-vary",
+        ),
+        pytest.param(
+            None,
+            "https://a.com",
+            "GET",
+            None,
+            200,
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+            ],
+            id="absent-success-no-vary",
+        ),
+        pytest.param(
+            True,
+            "https://evil.com",
+            "GET",
+            None,
+            403,
+            [("Vary", "Origin")],
+            id="true-403-vary-only",
+        ),
+        pytest.param(
+            True,
+            "https://a.com",
+            "GET",
+            "x-not-allowed",
+            403,
+            [("Vary", "Origin")],
+            id="true-403-header-vary-only",
+        ),
         pytest.param(False, "https://evil.com", "GET", None, 403, [], id="false-403-nothing"),
-        pytest.param(True, "https://a.com", "get", None, 400, [("Vary", "Origin")],
-                     id="true-400-bad-method-with-origin"),
-        pytest.param(True, "https://a.com", None, None, 400, [("Vary", "Origin")],
-                     id="true-400-no-method-with-origin"),
+        pytest.param(
+            True,
+            "https://a.com",
+            "get",
+            None,
+            400,
+            [("Vary", "Origin")],
+            id="true-400-bad-method-with-origin",
+        ),
+        pytest.param(
+            True,
+            "https://a.com",
+            None,
+            None,
+            400,
+            [("Vary", "Origin")],
+            id="true-400-no-method-with-origin",
+        ),
         pytest.param(True, None, "GET", None, 400, [], id="true-400-no-origin-no-vary"),
     ],
 )
@@ -442,8 +674,9 @@ def test_preflight_vary(
     status: int,
     expected: list[tuple[str, str]],
 ) -> None:
-    decision = evaluate_preflight(config(CORSRule("https://a.com", "GET"), vary=vary), origin,
-                                  method, acrh)
+    decision = evaluate_preflight(
+        config(CORSRule("https://a.com", "GET"), vary=vary), origin, method, acrh
+    )
     assert decision.status == status
     assert items(decision) == expected
 
@@ -454,30 +687,57 @@ def test_preflight_vary(
 @pytest.mark.parametrize(
     ("configuration", "origin", "method", "rule_index", "expected"),
     [
-        pytest.param(CONFIG_A, "https://example.com", "PUT", 1, [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "PUT,GET,POST,DELETE,HEAD"),
-            ("Access-Control-Allow-Origin", "https://example.com"),
-            ("Access-Control-Expose-Headers", "Content-Length,ETag,x-cos-meta-author"),
-            ("Access-Control-Max-Age", "600"),
-        ], id="config-a-put-rule-2-no-allow-headers"),
-        pytest.param(CONFIG_A, "https://example.com", "GET", 0, [
-            ("Access-Control-Allow-Methods", "GET,HEAD"),
-            ("Access-Control-Allow-Origin", "*"),
-            ("Access-Control-Expose-Headers", "Content-Length,ETag,x-cos-meta-author"),
-            ("Access-Control-Max-Age", "600"),
-        ], id="config-a-get-rule-1-star"),
-        pytest.param(config(CORSRule("*", "GET", "*"), vary=True), "https://a.com", "GET", 0, [
-            ("Access-Control-Allow-Methods", "GET"),
-            ("Access-Control-Allow-Origin", "*"),
-            ("Vary", "Origin"),
-        ], id="star-header-rule-still-no-allow-headers-vary-last"),
-        pytest.param(config(CORSRule("https://a.com", "GET"), CORSRule("https://a.com", "POST")),
-                     "https://a.com", "POST", 1, [
-            ("Access-Control-Allow-Credentials", "true"),
-            ("Access-Control-Allow-Methods", "POST"),
-            ("Access-Control-Allow-Origin", "https://a.com"),
-        ], id="method-only-in-second-rule"),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "PUT",
+            1,
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "PUT,GET,POST,DELETE,HEAD"),
+                ("Access-Control-Allow-Origin", "https://example.com"),
+                ("Access-Control-Expose-Headers", "Content-Length,ETag,x-cos-meta-author"),
+                ("Access-Control-Max-Age", "600"),
+            ],
+            id="config-a-put-rule-2-no-allow-headers",
+        ),
+        pytest.param(
+            CONFIG_A,
+            "https://example.com",
+            "GET",
+            0,
+            [
+                ("Access-Control-Allow-Methods", "GET,HEAD"),
+                ("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "Content-Length,ETag,x-cos-meta-author"),
+                ("Access-Control-Max-Age", "600"),
+            ],
+            id="config-a-get-rule-1-star",
+        ),
+        pytest.param(
+            config(CORSRule("*", "GET", "*"), vary=True),
+            "https://a.com",
+            "GET",
+            0,
+            [
+                ("Access-Control-Allow-Methods", "GET"),
+                ("Access-Control-Allow-Origin", "*"),
+                ("Vary", "Origin"),
+            ],
+            id="star-header-rule-still-no-allow-headers-vary-last",
+        ),
+        pytest.param(
+            config(CORSRule("https://a.com", "GET"), CORSRule("https://a.com", "POST")),
+            "https://a.com",
+            "POST",
+            1,
+            [
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Access-Control-Allow-Methods", "POST"),
+                ("Access-Control-Allow-Origin", "https://a.com"),
+            ],
+            id="method-only-in-second-rule",
+        ),
     ],
 )
 def test_actual_decorated(
@@ -499,17 +759,30 @@ def test_actual_decorated(
 @pytest.mark.parametrize(
     ("configuration", "origin", "method", "expected"),
     [
-        pytest.param(config(CORSRule("*", "GET")), "https://a.com", "PUT", [],
-                     id="method-not-in-rule"),
-        pytest.param(config(CORSRule("*", "GET")), "https://a.com", "get", [],
-                     id="method-case-sensitive"),
-        pytest.param(config(CORSRule("https://a.com", "GET")), "https://b.com", "GET", [],
-                     id="origin-not-matched"),
-        pytest.param(config(CORSRule("https://a.com", "GET"), vary=True), "https://b.com", "GET",
-                     [("Vary", "Origin")], id="unmatched-with-vary"),
+        pytest.param(
+            config(CORSRule("*", "GET")), "https://a.com", "PUT", [], id="method-not-in-rule"
+        ),
+        pytest.param(
+            config(CORSRule("*", "GET")), "https://a.com", "get", [], id="method-case-sensitive"
+        ),
+        pytest.param(
+            config(CORSRule("https://a.com", "GET")),
+            "https://b.com",
+            "GET",
+            [],
+            id="origin-not-matched",
+        ),
+        pytest.param(
+            config(CORSRule("https://a.com", "GET"), vary=True),
+            "https://b.com",
+            "GET",
+            [("Vary", "Origin")],
+            id="unmatched-with-vary",
+        ),
         pytest.param(config(CORSRule("*", "GET")), None, "GET", [], id="no-origin"),
-        pytest.param(config(CORSRule("*", "GET"), vary=True), None, "GET", [],
-                     id="no-origin-no-vary"),
+        pytest.param(
+            config(CORSRule("*", "GET"), vary=True), None, "GET", [], id="no-origin-no-vary"
+        ),
         pytest.param(None, "https://a.com", "GET", [], id="no-configuration"),
     ],
 )
@@ -530,8 +803,7 @@ def test_actual_not_decorated(
 def test_actual_headers_are_the_preflight_headers_without_allow_headers() -> None:
     preflight = evaluate_preflight(CONFIG_A, "https://example.com", "PUT", "content-type")
     actual = evaluate_actual(CONFIG_A, "https://example.com", "PUT")
-    expected = [(k, v) for k, v in preflight.headers.items()
-                if k != "Access-Control-Allow-Headers"]
+    expected = [(k, v) for k, v in preflight.headers.items() if k != "Access-Control-Allow-Headers"]
     assert items(actual) == expected
     assert len(expected) == len(preflight.headers) - 1
 
@@ -542,16 +814,30 @@ def test_actual_headers_are_the_preflight_headers_without_allow_headers() -> Non
 @pytest.mark.parametrize(
     ("rules", "origin", "method", "acrh", "needle"),
     [
-        pytest.param([RULE_1], "https://example.com", "GET", "range, x-cos-meta-author",
-                     "header 'x-cos-meta-author' is not allowed by any rule whose origin and "
-                     "method match", id="header"),
-        pytest.param([CORSRule("https://example.com", ["GET", "HEAD"])], "https://example.com",
-                     "PUT", None, "method 'PUT' is not allowed by any rule whose origin matches",
-                     id="method"),
-        pytest.param([CORSRule("https://example.com", "GET"), CORSRule("https://bar.com", "PUT")],
-                     "https://evil.com", "GET", None,
-                     "origin 'https://evil.com' does not match any rule's AllowedOrigin",
-                     id="origin"),
+        pytest.param(
+            [RULE_1],
+            "https://example.com",
+            "GET",
+            "range, x-cos-meta-author",
+            "header 'x-cos-meta-author' is not allowed by any rule whose origin and method match",
+            id="header",
+        ),
+        pytest.param(
+            [CORSRule("https://example.com", ["GET", "HEAD"])],
+            "https://example.com",
+            "PUT",
+            None,
+            "method 'PUT' is not allowed by any rule whose origin matches",
+            id="method",
+        ),
+        pytest.param(
+            [CORSRule("https://example.com", "GET"), CORSRule("https://bar.com", "PUT")],
+            "https://evil.com",
+            "GET",
+            None,
+            "origin 'https://evil.com' does not match any rule's AllowedOrigin",
+            id="origin",
+        ),
     ],
 )
 def test_refusal_reason(
@@ -565,17 +851,50 @@ def test_refusal_reason(
 @pytest.mark.parametrize(
     ("rules", "origin", "method", "acrh", "nearest", "failed"),
     [
-        pytest.param([CORSRule("https://x.com", "PUT"), CORSRule("https://x.com", "GET"),
-                      CORSRule("https://y.com", "GET")], "https://a.com", "GET", None, 1,
-                     ("origin",), id="fewest-failures-tie-first"),
-        pytest.param([CORSRule("https://x.com", "PUT", "x-a"), CORSRule("https://a.com", "PUT"),
-                      CORSRule("https://a.com", "GET")], "https://a.com", "GET", "x-a", 2,
-                     ("headers",), id="one-failure-beats-two"),
-        pytest.param([CORSRule("https://x.com", "PUT"), CORSRule("https://y.com", "PUT")],
-                     "https://a.com", "GET", "x-a", 0, ("origin", "method", "headers"),
-                     id="all-fail-everything-first"),
-        pytest.param([CORSRule("https://a.com", "PUT", "*"), CORSRule("https://x.com", "GET", "*")],
-                     "https://a.com", "GET", "x-a", 0, ("method",), id="method-vs-origin-tie"),
+        pytest.param(
+            [
+                CORSRule("https://x.com", "PUT"),
+                CORSRule("https://x.com", "GET"),
+                CORSRule("https://y.com", "GET"),
+            ],
+            "https://a.com",
+            "GET",
+            None,
+            1,
+            ("origin",),
+            id="fewest-failures-tie-first",
+        ),
+        pytest.param(
+            [
+                CORSRule("https://x.com", "PUT", "x-a"),
+                CORSRule("https://a.com", "PUT"),
+                CORSRule("https://a.com", "GET"),
+            ],
+            "https://a.com",
+            "GET",
+            "x-a",
+            2,
+            ("headers",),
+            id="one-failure-beats-two",
+        ),
+        pytest.param(
+            [CORSRule("https://x.com", "PUT"), CORSRule("https://y.com", "PUT")],
+            "https://a.com",
+            "GET",
+            "x-a",
+            0,
+            ("origin", "method", "headers"),
+            id="all-fail-everything-first",
+        ),
+        pytest.param(
+            [CORSRule("https://a.com", "PUT", "*"), CORSRule("https://x.com", "GET", "*")],
+            "https://a.com",
+            "GET",
+            "x-a",
+            0,
+            ("method",),
+            id="method-vs-origin-tie",
+        ),
     ],
 )
 def test_nearest(
@@ -598,8 +917,9 @@ def test_nearest(
 
 
 def test_nearest_label_names_the_id_and_denied_headers() -> None:
-    configuration = config(CORSRule("https://x.com", "GET"),
-                           CORSRule("https://a.com", "GET", "range", id="uploads"))
+    configuration = config(
+        CORSRule("https://x.com", "GET"), CORSRule("https://a.com", "GET", "range", id="uploads")
+    )
     decision = evaluate_preflight(configuration, "https://a.com", "GET", "range,x-cos-meta-author")
     assert decision.nearest == 1
     assert "rules[1] (ID 'uploads')" in decision.reason
@@ -645,8 +965,9 @@ def test_actual_refusal_has_nearest_and_reason() -> None:
         pytest.param(RuleCheck(0, False, True), ("origin",), False, id="origin"),
         pytest.param(RuleCheck(0, True, False), ("method",), False, id="method"),
         pytest.param(RuleCheck(0, True, True, ("x",)), ("headers",), False, id="headers"),
-        pytest.param(RuleCheck(0, False, False, ("x",)), ("origin", "method", "headers"), False,
-                     id="all"),
+        pytest.param(
+            RuleCheck(0, False, False, ("x",)), ("origin", "method", "headers"), False, id="all"
+        ),
     ],
 )
 def test_rule_check(check: RuleCheck, failed: Sequence[str], matched: bool) -> None:
@@ -657,7 +978,9 @@ def test_rule_check(check: RuleCheck, failed: Sequence[str], matched: bool) -> N
 def test_decision_records_the_request() -> None:
     decision = evaluate_preflight(CONFIG_A, "https://example.com", "PUT", "B, a")
     assert (decision.kind, decision.origin, decision.method) == (
-        "preflight", "https://example.com", "PUT",
+        "preflight",
+        "https://example.com",
+        "PUT",
     )
     assert decision.request_headers == ("b", "a")
     assert decision.configured is True

@@ -65,8 +65,9 @@ SIMPLE_RULES = st.builds(
     CORSRule,
     allowed_origins=st.lists(SIMPLE_ORIGINS, min_size=1, max_size=2),
     allowed_methods=st.lists(st.sampled_from(METHODS), min_size=1, max_size=3, unique=True),
-    allowed_headers=st.lists(st.one_of(st.just("*"), TOKEN, TOKEN.map(lambda t: t + "-*")),
-                             max_size=3),
+    allowed_headers=st.lists(
+        st.one_of(st.just("*"), TOKEN, TOKEN.map(lambda t: t + "-*")), max_size=3
+    ),
     max_age_seconds=st.one_of(st.none(), st.integers(0, 1000)),
 )
 
@@ -84,8 +85,9 @@ def request_for(draw: st.DrawFn, rules: list[CORSRule]) -> tuple[str, str, list[
     origin = draw(st.one_of(st.just(origin), TOKEN.map(lambda t: f"https://{t}.com")))
     method = draw(st.one_of(st.sampled_from(rule.allowed_methods), st.sampled_from(METHODS)))
     names = [h.replace("*", filler) for h in rule.allowed_headers]
-    headers = draw(st.lists(st.one_of(st.sampled_from(names), TOKEN) if names else TOKEN,
-                            max_size=4))
+    headers = draw(
+        st.lists(st.one_of(st.sampled_from(names), TOKEN) if names else TOKEN, max_size=4)
+    )
     return origin, method, headers
 
 
@@ -108,8 +110,12 @@ def test_star_origin_allows_every_origin(
 
 
 @FAST
-@given(data=st.data(), rules=st.lists(SIMPLE_RULES, min_size=1, max_size=4),
-       extra=st.lists(SIMPLE_RULES, min_size=1, max_size=4), vary=st.booleans())
+@given(
+    data=st.data(),
+    rules=st.lists(SIMPLE_RULES, min_size=1, max_size=4),
+    extra=st.lists(SIMPLE_RULES, min_size=1, max_size=4),
+    vary=st.booleans(),
+)
 def test_appending_rules_after_the_match_changes_nothing(
     data: st.DataObject, rules: list[CORSRule], extra: list[CORSRule], vary: bool
 ) -> None:
@@ -134,11 +140,12 @@ def disguised(draw: st.DrawFn, names: list[str]) -> str:
     shuffled = draw(st.permutations(repeated))
     parts = []
     for name in shuffled:
-        cased = "".join(
-            c.upper() if draw(st.booleans()) else c.lower() for c in name
+        cased = "".join(c.upper() if draw(st.booleans()) else c.lower() for c in name)
+        parts.append(
+            draw(st.sampled_from(["", " ", "  ", "\t"]))
+            + cased
+            + draw(st.sampled_from(["", " ", "\t "]))
         )
-        parts.append(draw(st.sampled_from(["", " ", "  ", "\t"])) + cased
-                     + draw(st.sampled_from(["", " ", "\t "])))
         if draw(st.booleans()):
             parts.append(draw(st.sampled_from(["", " "])))
     return ",".join(parts)

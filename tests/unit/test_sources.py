@@ -11,8 +11,9 @@ import pytest
 from pytest_cos_cors import CORSConfiguration, CORSRule, CosError
 from pytest_cos_cors.sources import is_whole_configuration, load_configuration
 
-RULE = CORSRule(["https://example.com", "https://bar.com"], ["PUT", "GET"], ["*"], ["ETag"], 600,
-                "example-id")
+RULE = CORSRule(
+    ["https://example.com", "https://bar.com"], ["PUT", "GET"], ["*"], ["ETag"], 600, "example-id"
+)
 EXPECTED = CORSConfiguration([RULE])
 SDK_RULE: dict[str, Any] = {
     "ID": "example-id",
@@ -38,8 +39,9 @@ XML = (
     "<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader>"
     "<MaxAgeSeconds>600</MaxAgeSeconds></CORSRule></CORSConfiguration>"
 )
-XML_WITH_VARY = XML.replace("</CORSConfiguration>", "<ResponseVary>true</ResponseVary>"
-                            "</CORSConfiguration>")
+XML_WITH_VARY = XML.replace(
+    "</CORSConfiguration>", "<ResponseVary>true</ResponseVary></CORSConfiguration>"
+)
 
 
 @pytest.fixture
@@ -94,10 +96,15 @@ def test_several_rules_in_several_forms() -> None:
         pytest.param(XML_WITH_VARY, False, False, id="document-true-overridden-false"),
         pytest.param(XML, True, True, id="document-absent-overridden-true"),
         pytest.param(XML, "TRUE", True, id="override-as-string"),
-        pytest.param({"CORSRule": [SDK_RULE], "ResponseVary": "false"}, None, False,
-                     id="sdk-dict-false-kept"),
-        pytest.param({"CORSRule": [SDK_RULE], "ResponseVary": "false"}, "true", True,
-                     id="sdk-dict-overridden"),
+        pytest.param(
+            {"CORSRule": [SDK_RULE], "ResponseVary": "false"}, None, False, id="sdk-dict-false-kept"
+        ),
+        pytest.param(
+            {"CORSRule": [SDK_RULE], "ResponseVary": "false"},
+            "true",
+            True,
+            id="sdk-dict-overridden",
+        ),
         pytest.param(RULE, True, True, id="rules-with-override"),
         pytest.param(RULE, None, None, id="rules-without-override"),
     ],
@@ -132,8 +139,12 @@ def test_whole_configuration_mixed_with_rules_is_refused(
     ("args", "code", "rule_index"),
     [
         pytest.param((RULE, {"AllowedOrigin": "*"}), "MalformedXML", 1, id="dict-without-method"),
-        pytest.param((RULE, {"AllowedOrigin": "*", "AllowedMethods": "GET"}), "MalformedXML", 1,
-                     id="dict-key-typo"),
+        pytest.param(
+            (RULE, {"AllowedOrigin": "*", "AllowedMethods": "GET"}),
+            "MalformedXML",
+            1,
+            id="dict-key-typo",
+        ),
         pytest.param((42,), "MalformedXML", 0, id="not-a-rule"),
         pytest.param((RULE, CORSRule("*", "PATCH")), "InvalidRequest", 1, id="bad-method"),
         pytest.param((), "MalformedXML", None, id="nothing"),

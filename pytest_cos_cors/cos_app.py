@@ -1,0 +1,556 @@
+"""The WSGI application that answers like COS: request in, response and :class:`Exchange` out
+(SPEC §1, §2, §4, §5, §6). CORS verdicts come from the evaluator only."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import itertools
+import os
+import secrets
+import time
+import traceback
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from http import HTTPStatus
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from werkzeug.exceptions import ClientDisconnected
+from werkzeug.wrappers import Request, Response
+
+from . import cos_xml
+from .addressing import Target, bucket_host, quote_key, resolve
+from .errors import (
+    ACCESS_DENIED,
+    BAD_DIGEST,
+    BUCKET_EXISTS,
+    BUCKET_NOT_EMPTY,
+    BUCKET_REQUIRED,
+    INTERNAL_ERROR,
+    INVALID_ACL,
+    INVALID_DIGEST,
+    INVALID_MAX_KEYS,
+    MAX_BODY_BYTES,
+    NO_CORS_CONFIGURATION,
+    NO_SUCH_BUCKET,
+    NO_SUCH_KEY,
+    POST_NEEDS_FILE,
+    POST_NEEDS_KEY,
+    XML_SIZE_LIMIT,
+    CosError,
+    not_implemented_operation,
+)
+from .evaluator import Decision, evaluate_actual, evaluate_preflight
+from .recording import Exchange, ExchangeLog, HeaderMap, Problems
+from .rules import CORSConfiguration
+from .server import SERVER_NAME
+from .store import ACLS, BucketInfo, Store, StoredObject
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+#: Query keys that carry a signature: their presence makes a request non-anonymous.
+SIGNATURE_PARAMS = frozenset({"q-sign-algorithm", "sign", "x-amz-signature", "signature"})
+#: Form fields that carry a browser form upload's signature.
+SIGNATURE_FIELDS = frozenset(
+    {"q-sign-algorithm", "q-signature", "signature", "x-amz-signature", "sign"}
+)
+#: Query keys that are parameters, not sub-resources (lower-case).
+_PARAMETERS = frozenset(
+    {
+        "q-sign-algorithm",
+        "q-ak",
+        "q-sign-time",
+        "q-key-time",
+        "q-header-list",
+        "q-url-param-list",
+        "q-signature",
+        "sign",
+        "signature",
+        "awsaccesskeyid",
+        "expires",
+        "x-cos-security-token",
+        "x-amz-security-token",
+        "prefix",
+        "max-keys",
+        "marker",
+        "delimiter",
+        "encoding-type",
+        "x-id",
+        "versionid",
+    }
+)
+_PARAMETER_PREFIXES = ("x-amz-", "response-")
+_META_PREFIXES = ("x-cos-meta-", "x-amz-meta-")
+READS = frozenset({"GET", "HEAD"})
+WRITES = frozenset({"PUT", "POST", "DELETE"})
+
+
+class CosResponse(Response):
+    """A response whose headers are exactly the ones given: no default Content-Type and no
+    automatic Content-Length (the application sets it)."""
+
+    default_mimetype = None
+    automatically_set_content_length = False
+
+
+@dataclass
+class Reply:
+    """What the application decided to answer, before COS's common headers are added."""
+
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    content_length: int | None = None  # when it differs from len(body) (HEAD)
+    error: bool = False
+
+
+class _Context:
+    """One request being answered."""
+
+    def __init__(self, request: Request, target: Target, region: str) -> None:
+        self.request = request
+        self.target = target
+        self.region = region
+        self.request_id = _request_id()
+        self.trace_id = base64.b64encode(secrets.token_hex(40).encode()).decode()
+        self.decision: Decision | None = None
+        self.is_preflight = request.method == "OPTIONS"
+        self.note = ""
+
+    def error(self, status: int, code: str, message: str) -> Reply:
+        if self.request.method == "HEAD":
+            return Reply(status, error=True)
+        body = cos_xml.error_body(
+            code, message, self.target.resource(self.region), self.request_id, self.trace_id
+        )
+        return Reply(status, body, [("Content-Type", "application/xml")], error=True)
+
+    def cos_error(self, error: CosError) -> Reply:
+        return self.error(error.status, error.code, error.message)
+
+
+_PROCESS = f"{os.getpid():x}_{secrets.token_hex(4)}"
+_COUNTER = itertools.count(1)
+
+
+def _request_id() -> str:
+    raw = f"{int(time.time()):x}_{_PROCESS}_{next(_COUNTER):x}"
+    return base64.b64encode(raw.encode()).decode()
+
+
+def status_line(code: int) -> str:
+    """``403 Forbidden``: the RFC 9110 reason phrase (werkzeug would send ``403 FORBIDDEN``)."""
+    try:
+        return f"{code} {HTTPStatus(code).phrase}"
+    except ValueError:
+        return f"{code} Unknown"
+
+
+def _iso(timestamp: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
+
+
+def _http_date(timestamp: float | None = None) -> str:
+    return formatdate(timestamp, usegmt=True)
+
+
+def sub_resource(args: Iterable[str]) -> str | None:
+    """The first query key that names a sub-resource (``cors``, ``acl``...), if any."""
+    for name in args:
+        lower = name.lower()
+        if lower in _PARAMETERS or lower.startswith(_PARAMETER_PREFIXES):
+            continue
+        return name
+    return None
+
+
+def check_content_md5(header: str | None, body: bytes) -> tuple[str, str] | None:
+    """``(code, message)`` when ``Content-MD5`` is present and wrong (SPEC §3 row 2)."""
+    if header is None:
+        return None
+    try:
+        digest = base64.b64decode(header.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        return "InvalidDigest", INVALID_DIGEST
+    if len(digest) != 16:
+        return "InvalidDigest", INVALID_DIGEST
+    if digest != hashlib.md5(body).digest():
+        return "BadDigest", BAD_DIGEST
+    return None
+
+
+def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
+    """One satisfiable ``bytes=a-b`` (or ``a-``, ``-n``) range as inclusive bounds."""
+    if not value:
+        return None
+    unit, _, spec = value.strip().partition("=")
+    if unit.strip().lower() != "bytes" or "," in spec:
+        return None
+    first, dash, last = spec.strip().partition("-")
+    first, last = first.strip(), last.strip()
+    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+        return None
+    if first == "":
+        if last == "" or int(last) == 0 or size == 0:
+            return None
+        return max(0, size - int(last)), size - 1
+    start = int(first)
+    end = size - 1 if last == "" else min(int(last), size - 1)
+    if start >= size or start > end:
+        return None
+    return start, end
+
+
+class CosApp:
+    """The fake COS service as a WSGI application."""
+
+    def __init__(self, store: Store, region: str, log: ExchangeLog, problems: Problems) -> None:
+        self.store = store
+        self.region = region
+        self.log = log
+        self.problems = problems
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            response = self._answer(environ)
+        except ClientDisconnected:
+            # The client went away in the middle of its request (or was cut off at stop, which
+            # the server reports): there is nobody to answer and nothing to record.
+            response = CosResponse(b"", status=status_line(400), headers=[("Content-Length", "0")])
+        except Exception:
+            self.problems.add(
+                f"the endpoint failed on {environ.get('REQUEST_METHOD')} "
+                f"{environ.get('REQUEST_URI')}:\n{traceback.format_exc()}"
+            )
+            response = self._last_resort(environ)
+        return response(environ, start_response)
+
+    def _last_resort(self, environ: WSGIEnvironment) -> CosResponse:
+        request_id = _request_id()
+        trace_id = base64.b64encode(secrets.token_hex(40).encode()).decode()
+        resource = str(environ.get("PATH_INFO") or "/")
+        body = cos_xml.error_body("InternalError", INTERNAL_ERROR, resource, request_id, trace_id)
+        headers = [
+            ("Content-Type", "application/xml"),
+            ("Content-Length", str(len(body))),
+            ("Date", _http_date()),
+            ("Server", SERVER_NAME),
+            ("x-cos-request-id", request_id),
+            ("x-cos-trace-id", trace_id),
+        ]
+        return CosResponse(body, status=status_line(500), headers=headers)
+
+    def _answer(self, environ: WSGIEnvironment) -> CosResponse:
+        timestamp = time.time()
+        request = Request(environ)
+        try:
+            body = request.get_data()
+            target = resolve(request.headers.get("Host"), environ.get("REQUEST_URI") or "/")
+            context = _Context(request, target, self.region)
+            try:
+                reply = self._dispatch(context)
+            except Exception:
+                self.problems.add(
+                    f"the endpoint failed on {request.method} {environ.get('REQUEST_URI')}:\n"
+                    f"{traceback.format_exc()}"
+                )
+                context.decision = None
+                context.note = "the endpoint failed (InternalError); see its check()"
+                reply = context.error(500, "InternalError", INTERNAL_ERROR)
+            response = self._response(context, reply)
+            self.log.append(
+                Exchange(
+                    method=request.method,
+                    bucket=target.bucket,
+                    path=target.path,
+                    query=MappingProxyType(dict(request.args.items())),
+                    headers=HeaderMap(request.headers.items()),
+                    status=reply.status,
+                    response_headers=HeaderMap(response.get_wsgi_headers(environ).items()),
+                    decision=context.decision,
+                    is_preflight=context.is_preflight,
+                    body_size=len(body),
+                    timestamp=timestamp,
+                    note=context.note,
+                )
+            )
+            return response
+        finally:
+            request.close()
+
+    # -- the common part of every answer -----------------------------------------------------
+
+    def _response(self, context: _Context, reply: Reply) -> CosResponse:
+        headers: list[tuple[str, str]] = []
+        entity = list(reply.headers)
+        if entity and entity[0][0] == "Content-Type":
+            headers.append(entity.pop(0))
+        length = len(reply.body) if reply.content_length is None else reply.content_length
+        headers.append(("Content-Length", str(length)))
+        headers.extend(entity)
+        if context.decision is not None:
+            headers.extend(context.decision.headers.items())
+        headers.append(("Date", _http_date()))
+        headers.append(("Server", SERVER_NAME))
+        headers.append(("x-cos-request-id", context.request_id))
+        if reply.error:
+            headers.append(("x-cos-trace-id", context.trace_id))
+        return CosResponse(reply.body, status=status_line(reply.status), headers=headers)
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def _dispatch(self, context: _Context) -> Reply:
+        request, target = context.request, context.target
+        method = request.method
+        if target.bucket is None:
+            context.note = "the request names no bucket"
+            return context.error(400, "InvalidRequest", BUCKET_REQUIRED)
+        info = self.store.info(target.bucket)
+        if context.is_preflight:
+            return self._preflight(context, info)
+        sub = sub_resource(request.args.keys())
+        if info is None:
+            if method == "PUT" and target.key == "" and sub is None:
+                return self._create_bucket(context)
+            context.note = f"the bucket {target.bucket!r} does not exist"
+            return context.error(404, "NoSuchBucket", NO_SUCH_BUCKET)
+        origin = request.headers.get("Origin")
+        if origin is not None:
+            context.decision = evaluate_actual(info.configuration, origin, method)
+        else:
+            context.note = "the request has no Origin header"
+        if method not in READS and method not in WRITES:
+            return context.error(501, "NotImplemented", not_implemented_operation(method, sub))
+        if method == "PUT" and target.key == "" and sub is None:
+            return context.error(409, "BucketAlreadyOwnedByYou", BUCKET_EXISTS)
+        if self._denied(context, info):
+            return context.error(403, "AccessDenied", ACCESS_DENIED)
+        if sub is not None:
+            if sub.lower() == "cors" and target.key == "":
+                if method == "PUT":
+                    return self._put_cors(context, target.bucket)
+                if method == "GET":
+                    return self._get_cors(context, info)
+                if method == "DELETE":
+                    self.store.set_configuration(target.bucket, None)
+                    return Reply(204)
+            return context.error(501, "NotImplemented", not_implemented_operation(method, sub))
+        if target.key == "":
+            return self._bucket(context, info)
+        return self._object(context, target.bucket, target.key)
+
+    def _denied(self, context: _Context, info: BucketInfo) -> bool:
+        """Whether the bucket's ACL refuses this request as anonymous (SPEC §6)."""
+        if info.acl == "public-read-write":
+            return False
+        method = context.request.method
+        if info.acl == "public-read" and method in READS:
+            return False
+        return self._anonymous(context.request)
+
+    @staticmethod
+    def _anonymous(request: Request) -> bool:
+        if "Authorization" in request.headers:
+            return False
+        if any(k.lower() in SIGNATURE_PARAMS for k in request.args):
+            return False
+        if request.method == "POST" and request.mimetype == "multipart/form-data":
+            return not any(k.lower() in SIGNATURE_FIELDS for k in request.form)
+        return True
+
+    # -- preflight ---------------------------------------------------------------------------
+
+    def _preflight(self, context: _Context, info: BucketInfo | None) -> Reply:
+        if info is None:
+            context.note = f"the bucket {context.target.bucket!r} does not exist"
+            return context.error(404, "NoSuchBucket", NO_SUCH_BUCKET)
+        headers = context.request.headers
+        decision = evaluate_preflight(
+            info.configuration,
+            headers.get("Origin"),
+            headers.get("Access-Control-Request-Method"),
+            headers.get("Access-Control-Request-Headers"),
+        )
+        context.decision = decision
+        if decision.allowed:
+            return Reply(200)
+        assert decision.status is not None
+        assert decision.error_code is not None
+        assert decision.error_message is not None
+        return context.error(decision.status, decision.error_code, decision.error_message)
+
+    # -- ?cors -------------------------------------------------------------------------------
+
+    def _put_cors(self, context: _Context, bucket: str) -> Reply:
+        request = context.request
+        body = request.get_data()
+        if len(body) > MAX_BODY_BYTES:
+            return context.error(400, "XMLSizeLimit", XML_SIZE_LIMIT)
+        digest_error = check_content_md5(request.headers.get("Content-MD5"), body)
+        if digest_error is not None:
+            return context.error(400, *digest_error)
+        try:
+            configuration = CORSConfiguration.from_xml(body)
+        except CosError as error:
+            context.note = str(error)
+            return context.cos_error(error)
+        self.store.set_configuration(bucket, configuration)
+        return Reply(200)
+
+    def _get_cors(self, context: _Context, info: BucketInfo) -> Reply:
+        if info.configuration is None:
+            return context.error(404, "NoSuchCORSConfiguration", NO_CORS_CONFIGURATION)
+        return Reply(200, info.configuration.to_xml(), [("Content-Type", "application/xml")])
+
+    # -- buckets -----------------------------------------------------------------------------
+
+    def _create_bucket(self, context: _Context) -> Reply:
+        headers = context.request.headers
+        acl = headers.get("x-cos-acl") or headers.get("x-amz-acl") or "private"
+        if acl not in ACLS:
+            return context.error(400, "InvalidArgument", INVALID_ACL)
+        bucket = context.target.bucket
+        assert bucket is not None
+        if not self.store.add_bucket(bucket, context.target.region or self.region, acl):
+            return context.error(409, "BucketAlreadyOwnedByYou", BUCKET_EXISTS)
+        return Reply(200)
+
+    def _bucket(self, context: _Context, info: BucketInfo) -> Reply:
+        method = context.request.method
+        if method == "HEAD":
+            return Reply(200, headers=[("x-cos-bucket-region", info.region)])
+        if method == "GET":
+            return self._list(context, info)
+        if method == "DELETE":
+            deleted = self.store.delete_bucket(info.name)
+            if deleted is False:
+                return context.error(409, "BucketNotEmpty", BUCKET_NOT_EMPTY)
+            return Reply(204)
+        if context.request.mimetype == "multipart/form-data":
+            return self._form_upload(context, info)
+        return context.error(501, "NotImplemented", not_implemented_operation(method, None))
+
+    def _list(self, context: _Context, info: BucketInfo) -> Reply:
+        args = context.request.args
+        prefix = args.get("prefix", "")
+        marker = args.get("marker", "")
+        raw_max = args.get("max-keys", "1000").strip()
+        if not (raw_max.isascii() and raw_max.isdigit()) or int(raw_max) > 2147483647:
+            return context.error(400, "InvalidArgument", INVALID_MAX_KEYS)
+        max_keys = min(int(raw_max), 1000)
+        found, truncated = self.store.list_objects(info.name, prefix, marker, max_keys)
+        children: list[cos_xml.Node] = [
+            ("Name", info.name),
+            ("Prefix", prefix),
+            ("Marker", marker),
+            ("MaxKeys", str(max_keys)),
+            ("IsTruncated", "true" if truncated else "false"),
+        ]
+        if truncated and found:
+            children.append(("NextMarker", found[-1][0]))
+        for key, stored in found:
+            children.append(
+                (
+                    "Contents",
+                    [
+                        ("Key", key),
+                        ("LastModified", _iso(stored.last_modified)),
+                        ("ETag", stored.etag),
+                        ("Size", str(len(stored.data))),
+                    ],
+                )
+            )
+        body = cos_xml.render("ListBucketResult", children)
+        return Reply(200, body, [("Content-Type", "application/xml")])
+
+    def _form_upload(self, context: _Context, info: BucketInfo) -> Reply:
+        form, files = context.request.form, context.request.files
+        upload = files.get("file")
+        if upload is None or len(files.getlist("file")) != 1:
+            return context.error(400, "InvalidArgument", POST_NEEDS_FILE)
+        key = form.get("key")
+        if not key:
+            return context.error(400, "InvalidArgument", POST_NEEDS_KEY)
+        key = key.replace("${filename}", upload.filename or "")
+        data = upload.read()
+        content_type = next(
+            (v for k, v in form.items() if k.lower() == "content-type"), "application/octet-stream"
+        )
+        metadata = [(k.lower(), v) for k, v in form.items() if k.lower().startswith(_META_PREFIXES)]
+        stored = StoredObject.create(data, content_type, metadata)
+        self.store.put_object(info.name, key, stored)
+        location = f"http://{bucket_host(info.name, info.region)}/{quote_key(key)}"
+        headers = [("ETag", stored.etag), ("Location", location)]
+        status = form.get("success_action_status", "204")
+        if status == "200":
+            return Reply(200, headers=headers)
+        if status == "201":
+            body = cos_xml.render(
+                "PostResponse",
+                [
+                    ("Location", location),
+                    ("Bucket", info.name),
+                    ("Key", key),
+                    ("ETag", stored.etag),
+                ],
+            )
+            return Reply(201, body, [("Content-Type", "application/xml"), *headers])
+        return Reply(204, headers=headers)
+
+    # -- objects -----------------------------------------------------------------------------
+
+    def _object(self, context: _Context, bucket: str, key: str) -> Reply:
+        request = context.request
+        method = request.method
+        if method == "PUT":
+            body = request.get_data()
+            digest_error = check_content_md5(request.headers.get("Content-MD5"), body)
+            if digest_error is not None:
+                return context.error(400, *digest_error)
+            metadata = [
+                (k.lower(), v)
+                for k, v in request.headers.items()
+                if k.lower().startswith(_META_PREFIXES)
+            ]
+            stored = StoredObject.create(
+                body, request.headers.get("Content-Type") or "application/octet-stream", metadata
+            )
+            self.store.put_object(bucket, key, stored)
+            return Reply(200, headers=[("ETag", stored.etag)])
+        if method == "DELETE":
+            self.store.delete_object(bucket, key)
+            return Reply(204)
+        if method in READS:
+            return self._read_object(context, bucket, key)
+        return context.error(501, "NotImplemented", not_implemented_operation(method, None))
+
+    def _read_object(self, context: _Context, bucket: str, key: str) -> Reply:
+        stored = self.store.get_object(bucket, key)
+        if stored is None:
+            context.note = context.note or f"no object {key!r}"
+            return context.error(404, "NoSuchKey", NO_SUCH_KEY)
+        data = stored.data
+        size = len(data)
+        status = 200
+        extra: list[tuple[str, str]] = []
+        bounds = parse_range(context.request.headers.get("Range"), size)
+        if bounds is not None:
+            start, end = bounds
+            data = data[start : end + 1]
+            status = 206
+            extra.append(("Content-Range", f"bytes {start}-{end}/{size}"))
+        headers = [
+            ("Content-Type", stored.content_type),
+            *extra,
+            ("Accept-Ranges", "bytes"),
+            ("ETag", stored.etag),
+            ("Last-Modified", _http_date(stored.last_modified)),
+            *stored.metadata,
+        ]
+        if context.request.method == "HEAD":
+            return Reply(status, b"", headers, content_length=len(data))
+        return Reply(status, data, headers)

@@ -1,0 +1,227 @@
+"""What the fake endpoint saw: one :class:`Exchange` per request, kept in a thread-safe
+:class:`ExchangeLog`."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from .evaluator import Decision, normalise_request_headers
+
+
+class HeaderMap(Mapping[str, str]):
+    """Read-only HTTP headers: case-insensitive look-up, original names and order kept.
+
+    A name sent more than once maps to its values joined by ``", "``; :meth:`pairs` keeps them
+    apart.
+    """
+
+    __slots__ = ("_index", "_pairs")
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self._pairs: tuple[tuple[str, str], ...] = tuple((str(k), str(v)) for k, v in pairs)
+        index: dict[str, tuple[str, str]] = {}
+        for name, value in self._pairs:
+            lower = name.lower()
+            if lower in index:
+                first, joined = index[lower]
+                index[lower] = (first, f"{joined}, {value}")
+            else:
+                index[lower] = (name, value)
+        self._index = index
+
+    def __getitem__(self, name: str) -> str:
+        return self._index[name.lower()][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._index
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._index.values())
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+    def pairs(self) -> tuple[tuple[str, str], ...]:
+        """Every header as sent, repeats included, in order."""
+        return self._pairs
+
+    def get_all(self, name: str) -> tuple[str, ...]:
+        lower = name.lower()
+        return tuple(v for k, v in self._pairs if k.lower() == lower)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, HeaderMap):
+            return self._pairs == other._pairs
+        if isinstance(other, Mapping):
+            mine = {k.lower(): v for k, v in self.items()}
+            return mine == {str(k).lower(): v for k, v in other.items()}
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._pairs)
+
+    def __repr__(self) -> str:
+        return f"HeaderMap({list(self._pairs)!r})"
+
+
+_EMPTY_QUERY: Mapping[str, str] = MappingProxyType({})
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """One request the endpoint answered, and its answer.
+
+    ``path`` is the object path (``/exampleobject``) whatever the addressing style; ``bucket`` is
+    ``None`` when the request named none. ``decision`` is the evaluator's verdict, or ``None`` when
+    CORS was not evaluated (an actual request without ``Origin``, an unknown bucket...); ``note``
+    then says why, and :attr:`reason` gives it.
+    """
+
+    method: str
+    bucket: str | None
+    path: str
+    query: Mapping[str, str]
+    headers: HeaderMap
+    status: int
+    response_headers: HeaderMap
+    decision: Decision | None
+    is_preflight: bool
+    body_size: int
+    timestamp: float
+    note: str = field(default="", repr=False)
+
+    @property
+    def origin(self) -> str | None:
+        return self.headers.get("Origin")
+
+    @property
+    def request_method(self) -> str | None:
+        """A preflight's ``Access-Control-Request-Method``; an actual request's own method."""
+        if self.is_preflight:
+            return self.headers.get("Access-Control-Request-Method")
+        return self.method
+
+    @property
+    def request_headers(self) -> tuple[str, ...]:
+        """A preflight's normalised ``Access-Control-Request-Headers``; otherwise empty."""
+        if not self.is_preflight:
+            return ()
+        if self.decision is not None:
+            return self.decision.request_headers
+        return normalise_request_headers(self.headers.get("Access-Control-Request-Headers"))
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision is not None and self.decision.allowed
+
+    @property
+    def reason(self) -> str:
+        return self.decision.reason if self.decision is not None else self.note
+
+    @property
+    def rule_index(self) -> int | None:
+        return self.decision.rule_index if self.decision is not None else None
+
+    def describe(self) -> str:
+        """One line for humans: ``OPTIONS examplebucket-1250000000/key -> 403 (reason)``."""
+        where = f"{self.bucket}{self.path}" if self.bucket else self.path
+        query = "&".join(f"{k}={v}" if v else k for k, v in self.query.items())
+        text = f"{self.method} {where}{'?' + query if query else ''} -> {self.status}"
+        if self.origin is not None:
+            text += f" [Origin {self.origin}]"
+        return f"{text} ({self.reason})" if self.reason else text
+
+
+class ExchangeLog:
+    """A thread-safe, bounded log of exchanges: when full, the oldest is dropped and counted."""
+
+    def __init__(self, max_size: int | None = 100_000) -> None:
+        if max_size is not None and max_size < 1:
+            raise ValueError(f"max_size must be at least 1 or None, got {max_size}")
+        self._lock = threading.Lock()
+        self._items: deque[Exchange] = deque(maxlen=max_size)
+        self._dropped = 0
+
+    @property
+    def max_size(self) -> int | None:
+        return self._items.maxlen
+
+    @property
+    def dropped(self) -> int:
+        """How many exchanges were dropped to keep the log within ``max_size``."""
+        with self._lock:
+            return self._dropped
+
+    def append(self, exchange: Exchange) -> None:
+        with self._lock:
+            if self._items.maxlen is not None and len(self._items) == self._items.maxlen:
+                self._dropped += 1
+            self._items.append(exchange)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._dropped = 0
+
+    def snapshot(self) -> tuple[Exchange, ...]:
+        with self._lock:
+            return tuple(self._items)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._items)
+
+    def filter(
+        self,
+        *,
+        method: str | None = None,
+        bucket: str | None = None,
+        path: str | None = None,
+        is_preflight: bool | None = None,
+        origin: str | None = None,
+        request_method: str | None = None,
+        status: int | None = None,
+        allowed: bool | None = None,
+    ) -> tuple[Exchange, ...]:
+        """The exchanges that match every criterion given (``None`` means any)."""
+        wanted_path = None if path is None else "/" + path.lstrip("/")
+        return tuple(
+            e
+            for e in self.snapshot()
+            if (method is None or e.method == method.upper())
+            and (bucket is None or e.bucket == bucket)
+            and (wanted_path is None or e.path == wanted_path)
+            and (is_preflight is None or e.is_preflight == is_preflight)
+            and (origin is None or e.origin == origin)
+            and (request_method is None or e.request_method == request_method)
+            and (status is None or e.status == status)
+            and (allowed is None or e.allowed == allowed)
+        )
+
+
+class Problems:
+    """Things that went wrong inside the endpoint (handler exceptions, requests cut off at stop),
+    collected for the endpoint's ``check()``; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[str] = []
+
+    def add(self, text: str) -> None:
+        with self._lock:
+            self._items.append(text)
+
+    def snapshot(self) -> tuple[str, ...]:
+        with self._lock:
+            return tuple(self._items)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+__all__ = ["Exchange", "ExchangeLog", "HeaderMap", "Problems"]
