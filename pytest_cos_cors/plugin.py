@@ -1,15 +1,189 @@
-"""pytest glue: options, the ``cors_rules`` marker, fixtures and report sections."""
+"""pytest glue: ini options, the ``cors_rules`` marker, the fixtures and the report section."""
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Callable, Generator, Iterator, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import pytest
+
+from .markers import MARKER, MarkerError, read_markers
+from .report import describe_exchanges
+
+if TYPE_CHECKING:  # the endpoint (werkzeug, lxml) loads only when a test asks for it
+    from .endpoint import CosCorsEndpoint
 
 MARKER_HELP = (
     "cors_rules(*rules, bucket=None, response_vary=None): CORS rules for the cos_cors fake COS "
     "endpoint: CORSRule objects, SDK-shaped or snake_case dicts, or one whole configuration "
     "(XML text or bytes, a pathlib.Path to an XML file, or the SDK's configuration dict)."
 )
+SETTINGS = {
+    "bucket": (
+        "cos_cors_bucket",
+        "examplebucket-1250000000",
+        "the bucket each endpoint starts with",
+    ),
+    "region": ("cos_cors_region", "ap-beijing", "the COS region of the endpoint's host names"),
+    "host": ("cos_cors_host", "127.0.0.1", "the address the endpoint binds"),
+    "acl": ("cos_cors_acl", "public-read-write", "the ACL of the starting bucket"),
+}
+ACLS = ("private", "public-read", "public-read-write")
+_ENDPOINTS = pytest.StashKey[list["CosCorsEndpoint"]]()
+
+
+class CosCorsWarning(pytest.PytestWarning):
+    """A ``cors_rules`` marker that no endpoint will read."""
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    for ini, default, help_text in SETTINGS.values():
+        parser.addini(ini, f"pytest-cos-cors: {help_text} (default {default})", default=default)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if not isinstance(item, pytest.Function) or "cos_cors" in item.fixturenames:
+            continue
+        if any(mark.name == MARKER for mark in item.own_markers):
+            item.warn(
+                CosCorsWarning(
+                    f"@pytest.mark.{MARKER} on {item.name} has no effect: the test does not use "
+                    "the cos_cors fixture"
+                )
+            )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report: pytest.TestReport = yield
+    endpoints = item.stash.get(_ENDPOINTS, None)
+    if endpoints and report.failed and report.when in ("call", "teardown"):
+        report.sections.append(("cos_cors", describe_exchanges(endpoints)))
+    return report
+
+
+def _settings(config: pytest.Config, overrides: Mapping[str, Any]) -> dict[str, str]:
+    if not isinstance(overrides, Mapping):
+        pytest.fail(
+            f"cos_cors_settings must return a dict, got {type(overrides).__name__}", pytrace=False
+        )
+    values = {key: str(config.getini(ini)) for key, (ini, _, _) in SETTINGS.items()}
+    for key, value in overrides.items():
+        if key not in SETTINGS:
+            close = difflib.get_close_matches(str(key), SETTINGS, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            pytest.fail(
+                f"cos_cors_settings: unknown setting {key!r}{hint}; known: {', '.join(SETTINGS)}",
+                pytrace=False,
+            )
+        if not isinstance(value, str) or not value:
+            pytest.fail(
+                f"cos_cors_settings: {key} must be a non-empty string, got {value!r}", pytrace=False
+            )
+        values[key] = value
+    if values["acl"] not in ACLS:
+        pytest.fail(
+            f"cos_cors_settings: acl must be one of {', '.join(ACLS)}, got {values['acl']!r}",
+            pytrace=False,
+        )
+    return values
+
+
+def _marker_configurations(item: pytest.Item, default_bucket: str) -> dict[str, Any]:
+    marks = []
+    for node, mark in item.iter_markers_with_node(MARKER):
+        kind = (
+            "module"
+            if isinstance(node, pytest.Module)
+            else "class"
+            if isinstance(node, pytest.Class)
+            else "test"
+        )
+        marks.append((f"@pytest.mark.{MARKER} on {kind} {node.name}", mark.args, mark.kwargs))
+    try:
+        return read_markers(marks, Path(item.path).parent, default_bucket)
+    except MarkerError as error:
+        message = str(error)
+    pytest.fail(message, pytrace=False)
+
+
+def _stop_all(endpoints: list[CosCorsEndpoint]) -> None:
+    __tracebackhide__ = True
+    problems = []
+    for endpoint in endpoints:
+        endpoint.stop()
+    for endpoint in endpoints:
+        try:
+            endpoint.check()
+        except AssertionError as error:
+            problems.append(str(error))
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+def _endpoint(settings: Mapping[str, str]) -> CosCorsEndpoint:
+    from .endpoint import CosCorsEndpoint
+
+    return CosCorsEndpoint(
+        bucket=settings["bucket"],
+        region=settings["region"],
+        host=settings["host"],
+        acl=settings["acl"],
+    )
+
+
+@pytest.fixture(scope="session")
+def cos_cors_settings() -> dict[str, Any]:
+    """Overrides for cos_cors endpoints (bucket, region, host, acl): override this fixture."""
+    return {}
+
+
+@pytest.fixture
+def make_cos_cors(
+    request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any]
+) -> Iterator[Callable[..., CosCorsEndpoint]]:
+    """Factory of extra started CosCorsEndpoints (function scope), all stopped at teardown."""
+    endpoints = request.node.stash.setdefault(_ENDPOINTS, [])
+    base = _settings(request.config, cos_cors_settings)
+    mine: list[CosCorsEndpoint] = []
+
+    def make(**overrides: Any) -> CosCorsEndpoint:
+        endpoint = _endpoint(_settings(request.config, {**base, **overrides}))
+        endpoint.start()
+        mine.append(endpoint)
+        endpoints.append(endpoint)
+        return endpoint
+
+    yield make
+    _stop_all(mine)
+
+
+@pytest.fixture
+def cos_cors(
+    request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any]
+) -> Iterator[CosCorsEndpoint]:
+    """A started fake COS endpoint for this test, with cors_rules applied (function scope)."""
+    settings = _settings(request.config, cos_cors_settings)
+    configurations = _marker_configurations(request.node, settings["bucket"])
+    endpoint = _endpoint(settings)
+    endpoint.start()
+    request.node.stash.setdefault(_ENDPOINTS, []).append(endpoint)
+    try:
+        for bucket, configuration in configurations.items():
+            if bucket != endpoint.bucket:
+                endpoint.add_bucket(bucket)
+            endpoint.set_rules(configuration, bucket=bucket)
+    except BaseException:
+        endpoint.stop()
+        raise
+    yield endpoint
+    _stop_all([endpoint])

@@ -1,0 +1,1 @@
+"""Benchmarks for pytest-cos-cors: each prints its figures; none asserts on time."""

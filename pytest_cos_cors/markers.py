@@ -1,0 +1,111 @@
+"""Reading ``@pytest.mark.cors_rules`` markers into one configuration per bucket.
+
+Markers are given closest first (function, class, module). Per bucket their rules are concatenated
+in that order, so under first-match semantics the closest rule wins; ``response_vary`` comes from
+the closest marker that sets it. Every problem becomes a :class:`MarkerError` whose message names
+the marker, the rule and the field.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import CosError
+from .rules import CORSConfiguration, CORSRule, vary_flag
+from .sources import read_rules
+
+MARKER = "cors_rules"
+KEYWORDS = ("bucket", "response_vary")
+
+
+class MarkerError(Exception):
+    """A marker argument that cannot be used; the message is the whole explanation."""
+
+
+def cors_rules(
+    *rules: object, bucket: str | None = None, response_vary: bool | str | None = None
+) -> tuple[tuple[object, ...], str | None, bool | str | None]:
+    """The marker's signature: binding a marker's arguments to it checks them as Python does."""
+    return rules, bucket, response_vary
+
+
+@dataclass
+class _Bucket:
+    rules: list[CORSRule] = field(default_factory=list)
+    response_vary: bool | None = None
+
+
+def _bind(
+    args: tuple[Any, ...], kwargs: Mapping[str, Any], where: str
+) -> tuple[tuple[object, ...], str | None, bool | str | None]:
+    try:
+        return cors_rules(*args, **kwargs)
+    except TypeError as error:
+        hint = ""
+        for name in kwargs:
+            if name not in KEYWORDS:
+                close = difflib.get_close_matches(name, KEYWORDS, n=1)
+                if close:
+                    hint = f" (did you mean {close[0]!r}?)"
+        raise MarkerError(f"{where}: {error}{hint}") from None
+
+
+def _cos_problem(where: str, error: CosError) -> MarkerError:
+    location = error.where()
+    text = error.detail if error.detail else error.message
+    if error.detail and error.code != "MalformedXML":
+        text = f"{error.message} ({error.detail})"
+    prefix = f"{where}, {location}" if location else where
+    return MarkerError(f"{prefix}: {text} [COS would answer {error.code}]")
+
+
+def read_markers(
+    marks: Iterable[tuple[str, tuple[Any, ...], Mapping[str, Any]]],
+    base_dir: Path | None,
+    default_bucket: str,
+) -> dict[str, CORSConfiguration]:
+    """``marks`` are ``(where, args, kwargs)``, closest first; returns bucket -> configuration."""
+    buckets: dict[str, _Bucket] = {}
+    places: dict[str, str] = {}
+    for where, args, kwargs in marks:
+        rules_args, bucket, vary = _bind(args, kwargs, where)
+        if bucket is not None and (not isinstance(bucket, str) or not bucket):
+            raise MarkerError(f"{where}: bucket must be a non-empty string, got {bucket!r}")
+        name = bucket or default_bucket
+        try:
+            flag = vary_flag(vary)
+        except CosError as error:
+            raise MarkerError(
+                f"{where}: response_vary must be True, False, 'true', 'false' or None, got {vary!r}"
+            ) from error
+        try:
+            rules, file_vary = read_rules(rules_args, base_dir)
+            for index, rule in enumerate(rules):
+                try:
+                    rule.check_values()
+                except CosError as error:
+                    error.rule_index = index
+                    raise
+        except CosError as error:
+            raise _cos_problem(where, error) from None
+        except OSError as error:
+            raise MarkerError(f"{where}: cannot read the configuration file: {error}") from None
+        entry = buckets.setdefault(name, _Bucket())
+        places.setdefault(name, where)
+        entry.rules.extend(rules)
+        for candidate in (flag, file_vary):
+            if entry.response_vary is None and candidate is not None:
+                entry.response_vary = candidate
+    configurations = {}
+    for name, entry in buckets.items():
+        if not entry.rules:
+            raise MarkerError(f"{places[name]}: no CORS rule given for bucket {name!r}")
+        try:
+            configurations[name] = CORSConfiguration(entry.rules, entry.response_vary)
+        except CosError as error:
+            raise _cos_problem(f"{places[name]} (all markers for bucket {name!r})", error) from None
+    return configurations
