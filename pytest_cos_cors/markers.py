@@ -18,7 +18,6 @@ from .errors import CosError
 from .rules import CORSConfiguration, CORSRule, vary_flag
 from .sources import read_rules
 
-MARKER = "cors_rules"
 KEYWORDS = ("bucket", "response_vary")
 
 

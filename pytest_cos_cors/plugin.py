@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .markers import MARKER, MarkerError, read_markers
-from .report import describe_exchanges
-
-if TYPE_CHECKING:  # the endpoint (werkzeug, lxml) loads only when a test asks for it
+# Only pytest at import time: the rule model (lxml) and the endpoint (werkzeug) load when a test
+# first asks for them, so a suite that does not use the plugin pays next to nothing for it.
+if TYPE_CHECKING:
     from .endpoint import CosCorsEndpoint
+
+MARKER = "cors_rules"
 
 MARKER_HELP = (
     "cors_rules(*rules, bucket=None, response_vary=None): CORS rules for the cos_cors fake COS "
@@ -67,6 +68,8 @@ def pytest_runtest_makereport(
     report: pytest.TestReport = yield
     endpoints = item.stash.get(_ENDPOINTS, None)
     if endpoints and report.failed and report.when in ("call", "teardown"):
+        from .report import describe_exchanges
+
         report.sections.append(("cos_cors", describe_exchanges(endpoints)))
     return report
 
@@ -109,6 +112,8 @@ def _marker_configurations(item: pytest.Item, default_bucket: str) -> dict[str, 
             else "test"
         )
         marks.append((f"@pytest.mark.{MARKER} on {kind} {node.name}", mark.args, mark.kwargs))
+    from .markers import MarkerError, read_markers
+
     try:
         return read_markers(marks, Path(item.path).parent, default_bucket)
     except MarkerError as error:

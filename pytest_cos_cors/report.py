@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .evaluator import Decision
+if TYPE_CHECKING:
+    from .evaluator import Decision
 
 #: How many exchanges a report section lists per endpoint before it says how many it left out.
 LISTED = 50
