@@ -18,6 +18,7 @@ from http import HTTPStatus
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
@@ -95,6 +96,16 @@ class CosResponse(Response):
 
     default_mimetype = None
     automatically_set_content_length = False
+    _wsgi_headers: tuple[int, Headers] | None = None
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        # Computed once per request: the application records them, then werkzeug sends them.
+        cached = self._wsgi_headers
+        if cached is not None and cached[0] == id(environ):
+            return cached[1]
+        headers = super().get_wsgi_headers(environ)
+        self._wsgi_headers = (id(environ), headers)
+        return headers
 
 
 @dataclass
@@ -140,6 +151,31 @@ _COUNTER = itertools.count(1)
 def _request_id() -> str:
     raw = f"{int(time.time()):x}_{_PROCESS}_{next(_COUNTER):x}"
     return base64.b64encode(raw.encode()).decode()
+
+
+def protocol_error(
+    status: int, message: str | None, target: str
+) -> tuple[bytes, list[tuple[str, str]]]:
+    """A COS ``<Error>`` for a request the HTTP layer refused before the application saw it
+    (a malformed request line, too many or too long headers...): body and headers."""
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = "Unknown"
+    code = "".join(word[:1].upper() + word[1:] for word in phrase.replace("-", " ").split())
+    path = target.split("?", 1)[0] if target.startswith("/") else "/"
+    request_id = _request_id()
+    trace_id = base64.b64encode(secrets.token_hex(40).encode()).decode()
+    body = cos_xml.error_body(code, message or phrase, path, request_id, trace_id)
+    headers = [
+        ("Content-Type", "application/xml"),
+        ("Content-Length", str(len(body))),
+        ("Date", _http_date()),
+        ("Server", SERVER_NAME),
+        ("x-cos-request-id", request_id),
+        ("x-cos-trace-id", trace_id),
+    ]
+    return body, headers
 
 
 def status_line(code: int) -> str:

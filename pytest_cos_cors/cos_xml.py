@@ -6,6 +6,7 @@ network, and refuses any document that declares a DTD or an entity instead of ex
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -143,12 +144,24 @@ def _unknown_element(name: str, rule_index: int | None) -> CosError:
     return malformed(f"unknown element <{name}>", rule_index=rule_index, field=name)
 
 
+# Characters XML 1.0 cannot carry (controls, U+FFFE/U+FFFF, lone surrogates).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(value: str) -> str:
+    """``value`` with every character XML cannot carry percent-encoded (its UTF-8 bytes), so
+    that a request path or key holding ``%01`` still gets a well-formed answer."""
+    return _NOT_XML.sub(
+        lambda m: "".join(f"%{b:02X}" for b in m.group().encode("utf-8", "surrogatepass")), value
+    )
+
+
 def _fill(parent: etree._Element, children: Sequence[Node]) -> None:
     parent.text = "\n"
     for name, value in children:
         element = etree.SubElement(parent, name)
         if isinstance(value, str):
-            element.text = value
+            element.text = xml_text(value)
         else:
             _fill(element, value)
         element.tail = "\n"

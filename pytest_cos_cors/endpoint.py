@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 import threading
 from collections.abc import Mapping
-from types import TracebackType
+from types import EllipsisType, TracebackType
 from typing import TYPE_CHECKING, Any
 
 from .addressing import bucket_host, quote_key
@@ -50,7 +50,9 @@ class CosCorsEndpoint(AssertionsMixin):
     ``port=0`` picks a free port. Nothing is served until :meth:`start` (or ``with``).
     """
 
-    #: How many exchanges are kept; the oldest are dropped beyond it (``None``: no limit).
+    #: How many exchanges are kept; the oldest are dropped beyond it, and counted in
+    #: :attr:`dropped_exchanges` (``None``: no limit). About 3 KB each: the default bounds the
+    #: log near 300 MB. Override per endpoint with the ``max_exchanges=`` keyword.
     max_exchanges: int | None = 100_000
     #: How long :meth:`stop` lets requests in flight finish before cutting them off.
     stop_timeout: float = 2.0
@@ -62,17 +64,23 @@ class CosCorsEndpoint(AssertionsMixin):
         host: str = "127.0.0.1",
         port: int = 0,
         acl: str = "public-read-write",
+        *,
+        max_exchanges: int | EllipsisType | None = ...,
     ) -> None:
         self._bucket = bucket
         self._region = region
         self._host = host
         self._port = port
+        self._server: CosWSGIServer | None = None
+        if not isinstance(bucket, str) or not bucket or "/" in bucket:
+            raise ValueError(f"not a bucket name: {bucket!r}")
         self._store = Store()
         self._store.add_bucket(bucket, region, check_acl(acl))
+        if not isinstance(max_exchanges, EllipsisType):  # ``...``: the class attribute
+            self.max_exchanges = max_exchanges
         self._log = ExchangeLog(self.max_exchanges)
         self._problems = Problems()
         self._app = CosApp(self._store, region, self._log, self._problems)
-        self._server: CosWSGIServer | None = None
         self._lifecycle = threading.Lock()
 
     def __repr__(self) -> str:

@@ -42,10 +42,16 @@ class CosCorsWarning(pytest.PytestWarning):
 def pytest_addoption(parser: pytest.Parser) -> None:
     for ini, default, help_text in SETTINGS.values():
         parser.addini(ini, f"pytest-cos-cors: {help_text} (default {default})", default=default)
+    from .session_report import add_option
+
+    add_option(parser)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    from .session_report import register
+
+    register(config)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -74,30 +80,34 @@ def pytest_runtest_makereport(
     return report
 
 
-def _settings(config: pytest.Config, overrides: Mapping[str, Any]) -> dict[str, str]:
-    if not isinstance(overrides, Mapping):
+def _check_setting(source: str, key: object, value: object) -> str:
+    """One setting's value, or the test fails with a message naming where it came from."""
+    if key not in SETTINGS:
+        close = difflib.get_close_matches(str(key), SETTINGS, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
         pytest.fail(
-            f"cos_cors_settings must return a dict, got {type(overrides).__name__}", pytrace=False
-        )
-    values = {key: str(config.getini(ini)) for key, (ini, _, _) in SETTINGS.items()}
-    for key, value in overrides.items():
-        if key not in SETTINGS:
-            close = difflib.get_close_matches(str(key), SETTINGS, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            pytest.fail(
-                f"cos_cors_settings: unknown setting {key!r}{hint}; known: {', '.join(SETTINGS)}",
-                pytrace=False,
-            )
-        if not isinstance(value, str) or not value:
-            pytest.fail(
-                f"cos_cors_settings: {key} must be a non-empty string, got {value!r}", pytrace=False
-            )
-        values[key] = value
-    if values["acl"] not in ACLS:
-        pytest.fail(
-            f"cos_cors_settings: acl must be one of {', '.join(ACLS)}, got {values['acl']!r}",
+            f"{source}: unknown setting {key!r}{hint}; known: {', '.join(SETTINGS)}",
             pytrace=False,
         )
+    if not isinstance(value, str) or not value:
+        pytest.fail(f"{source}: {key} must be a non-empty string, got {value!r}", pytrace=False)
+    if key == "acl" and value not in ACLS:
+        pytest.fail(f"{source}: acl must be one of {', '.join(ACLS)}, got {value!r}", pytrace=False)
+    return value
+
+
+def _settings(
+    config: pytest.Config, overrides: Mapping[str, Any], source: str = "cos_cors_settings"
+) -> dict[str, str]:
+    """The ini defaults, then ``overrides``; each problem names its source."""
+    if not isinstance(overrides, Mapping):
+        pytest.fail(f"{source} must return a dict, got {type(overrides).__name__}", pytrace=False)
+    values = {
+        key: _check_setting(f"ini option {ini}", key, str(config.getini(ini)))
+        for key, (ini, _, _) in SETTINGS.items()
+    }
+    for key, value in overrides.items():
+        values[str(key)] = _check_setting(source, key, value)
     return values
 
 
@@ -135,15 +145,26 @@ def _stop_all(endpoints: list[CosCorsEndpoint]) -> None:
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
-def _endpoint(settings: Mapping[str, str]) -> CosCorsEndpoint:
+def _started_endpoint(settings: Mapping[str, str], source: str) -> CosCorsEndpoint:
+    """A started endpoint, or the test fails with a message naming the setting at fault."""
     from .endpoint import CosCorsEndpoint
 
-    return CosCorsEndpoint(
-        bucket=settings["bucket"],
-        region=settings["region"],
-        host=settings["host"],
-        acl=settings["acl"],
-    )
+    try:
+        endpoint = CosCorsEndpoint(
+            bucket=settings["bucket"],
+            region=settings["region"],
+            host=settings["host"],
+            acl=settings["acl"],
+        )
+    except ValueError as error:
+        message = f"{source}: {error}"
+    else:
+        try:
+            endpoint.start()
+            return endpoint
+        except OSError as error:
+            message = f"{source}: cannot listen on host {settings['host']!r}: {error}"
+    pytest.fail(message, pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -162,8 +183,10 @@ def make_cos_cors(
     mine: list[CosCorsEndpoint] = []
 
     def make(**overrides: Any) -> CosCorsEndpoint:
-        endpoint = _endpoint(_settings(request.config, {**base, **overrides}))
-        endpoint.start()
+        __tracebackhide__ = True
+        checked = {str(k): _check_setting("make_cos_cors()", k, v) for k, v in overrides.items()}
+        settings = {**base, **checked}
+        endpoint = _started_endpoint(settings, "make_cos_cors()")
         mine.append(endpoint)
         endpoints.append(endpoint)
         return endpoint
@@ -179,16 +202,21 @@ def cos_cors(
     """A started fake COS endpoint for this test, with cors_rules applied (function scope)."""
     settings = _settings(request.config, cos_cors_settings)
     configurations = _marker_configurations(request.node, settings["bucket"])
-    endpoint = _endpoint(settings)
-    endpoint.start()
+    endpoint = _started_endpoint(settings, "cos_cors_settings")
     request.node.stash.setdefault(_ENDPOINTS, []).append(endpoint)
+    problem = None
     try:
         for bucket, configuration in configurations.items():
             if bucket != endpoint.bucket:
                 endpoint.add_bucket(bucket)
             endpoint.set_rules(configuration, bucket=bucket)
+    except ValueError as error:
+        problem = f"@pytest.mark.{MARKER}: bucket {bucket!r}: {error}"
     except BaseException:
         endpoint.stop()
         raise
+    if problem is not None:
+        endpoint.stop()
+        pytest.fail(problem, pytrace=False)
     yield endpoint
     _stop_all([endpoint])

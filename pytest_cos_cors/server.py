@@ -15,6 +15,7 @@ Differences from werkzeug's own ``ThreadedWSGIServer`` (which pytest-httpserver 
 from __future__ import annotations
 
 import contextlib
+import io
 import selectors
 import socket
 import socketserver
@@ -75,6 +76,49 @@ class _Connection:
             self.sock.shutdown(how)
 
 
+_READ_CHUNK = 65536
+
+
+class _Reader(io.BufferedIOBase):
+    """The connection's reader, except that a large ``read(n)`` allocates what arrives rather
+    than ``n`` bytes up front: werkzeug drains every connection after its response with
+    ``read(10_000_000)``, a 10 MB allocation per request otherwise."""
+
+    def __init__(self, inner: io.BufferedIOBase) -> None:
+        self._inner = inner
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size <= _READ_CHUNK:
+            return self._inner.read(size)
+        chunks = []
+        while size > 0:
+            chunk = self._inner.read(min(size, _READ_CHUNK))
+            chunks.append(chunk)
+            size -= len(chunk)
+            if len(chunk) < _READ_CHUNK:
+                break  # end of stream, or exactly what was asked
+        return b"".join(chunks)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self._inner.read1(size)
+
+    def readinto(self, buffer: Any) -> int:
+        return self._inner.readinto(buffer)
+
+    def readline(self, size: int | None = -1) -> bytes:
+        return self._inner.readline(size)
+
+    def fileno(self) -> int:
+        return self._inner.fileno()
+
+    def close(self) -> None:
+        self._inner.close()
+        super().close()
+
+
 class CosRequestHandler(WSGIRequestHandler):
     """werkzeug's handler, HTTP/1.1, without its banner, its logging or Nagle's algorithm."""
 
@@ -82,6 +126,10 @@ class CosRequestHandler(WSGIRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     _in_app = False
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = _Reader(self.rfile)
 
     def version_string(self) -> str:
         return SERVER_NAME
@@ -93,6 +141,31 @@ class CosRequestHandler(WSGIRequestHandler):
         if not self._in_app:
             self.send_header("Server", SERVER_NAME)
             self.send_header("Date", self.date_time_string())
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, a header section too large...)
+        as COS ``<Error>`` documents with COS's headers, instead of its HTML page; the reason
+        phrase is RFC 9110's (http.server would put the message, request line and all, there)."""
+        from .cos_app import protocol_error  # cos_app imports this module
+
+        self.close_connection = True
+        body, headers = protocol_error(code, message, str(getattr(self, "path", "") or ""))
+        self.send_response_only(code)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Connection", "close")
+        self.end_headers()
+        if getattr(self, "command", None) != "HEAD":
+            self.wfile.write(body)
+
+    def parse_request(self) -> bool:
+        # A request line was read: from here on the connection has a request in progress, even
+        # while its headers or body are still arriving (stop() reports it if it has to cut it).
+        connection = self.server._connections.get(self.connection)
+        if connection is not None:
+            connection.request = str(self.raw_requestline, "iso-8859-1").rstrip("\r\n")
+            connection.state = REQUEST
+        return super().parse_request()
 
     def run_wsgi(self) -> None:
         self._in_app = True
@@ -306,7 +379,18 @@ class CosWSGIServer(ThreadedWSGIServer):
             threads = list(self._threads)
         for connection in connections:
             if connection.state == CONNECTED:
-                connection.shutdown(socket.SHUT_RDWR)  # idle: no request was received
+                # No request line parsed yet: idle, unless the client's bytes are waiting unread.
+                try:
+                    sent = connection.sock.recv(256, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                except OSError:
+                    sent = b""
+                if sent and connection.state == CONNECTED:
+                    line = sent.split(b"\r\n", 1)[0].decode("latin-1")
+                    self.problems.add(
+                        f"request cut off at stop (never answered): {line!r} from "
+                        f"{connection.address}"
+                    )
+                connection.shutdown(socket.SHUT_RDWR)
             elif connection.state == RESPONDED:
                 connection.shutdown(socket.SHUT_RD)  # ends werkzeug's post-response drain
         for connection in connections:
