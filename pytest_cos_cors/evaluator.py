@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Literal
 
 from .errors import CORS_FORBIDDEN, ORIGIN_NEEDED, invalid_request_method
-from .rules import METHODS, CORSConfiguration, CORSRule
+from .rules import METHODS, CORSConfiguration, CORSRule, Pattern
 
 Kind = Literal["preflight", "actual"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleCheck:
     """How one rule fared against a request: which of its fields refused it."""
 
@@ -40,7 +39,7 @@ class RuleCheck:
         return self.origin_ok and self.method_ok and not self.denied_headers
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     """The verdict on one request, with everything needed to answer it and to explain it.
 
@@ -126,38 +125,172 @@ def _vary_only(configuration: CORSConfiguration | None, origin: str | None) -> d
 
 
 def _fewest_failures(checks: tuple[RuleCheck, ...]) -> int | None:
+    """The rule that failed on the fewest fields; on a tie, one whose origin (then method)
+    matched, so that the nearest rule agrees with the refusal reason; then the first."""
     best: RuleCheck | None = None
+    best_key = (0, False, False)
     for check in checks:
-        if best is None or len(check.failed_fields) < len(best.failed_fields):
-            best = check
+        failures = (not check.origin_ok) + (not check.method_ok) + bool(check.denied_headers)
+        key = (failures, not check.origin_ok, not check.method_ok)
+        if best is None or key < best_key:
+            best, best_key = check, key
     return None if best is None else best.index
 
 
-def _refusal_reason(
-    configuration: CORSConfiguration,
-    checks: tuple[RuleCheck, ...],
-    origin: str,
-    method: str,
-    nearest: int,
-) -> str:
+# -- memoised verdicts ---------------------------------------------------------------------------
+#
+# A configuration is immutable, and a verdict depends on the origin only through which rules'
+# AllowedOrigin entries match it (and which entry of each: ``*`` or an echoed one). So the
+# per-rule work (the checks, the nearest rule, the refusal reason) is done once per
+# ``(kind, method, requested headers, matching origin entries)`` and kept in the configuration's
+# ``_evaluation_cache``; only what names the origin itself is filled in per request. Finding the
+# matching entries is a dictionary look-up for exact origins plus a scan of the wildcard entries,
+# so a browser's repeated preflights cost the same whatever the number of rules.
+
+_INDEX = "origin-index"
+#: Verdicts kept per configuration; the memo starts afresh beyond it (a hostile client cannot
+#: make it grow without bound).
+MEMO_LIMIT = 512
+
+OriginMatches = tuple[tuple[int, str], ...]
+_OriginIndex = tuple[dict[str, list[tuple[int, int, str]]], list[tuple[int, int, str, Pattern]]]
+
+
+def _origin_index(configuration: CORSConfiguration) -> _OriginIndex:
+    cache = configuration._evaluation_cache
+    index: _OriginIndex | None = cache.get(_INDEX)
+    if index is None:
+        exact: dict[str, list[tuple[int, int, str]]] = {}
+        wildcards: list[tuple[int, int, str, Pattern]] = []
+        for rule_index, rule in enumerate(configuration.rules):
+            for position, (entry, pattern) in enumerate(
+                zip(rule.allowed_origins, rule._origins, strict=True)
+            ):
+                if pattern.exact is not None:
+                    exact.setdefault(entry, []).append((rule_index, position, entry))
+                else:
+                    wildcards.append((rule_index, position, entry, pattern))
+        index = (exact, wildcards)
+        cache[_INDEX] = index
+    return index
+
+
+def _origin_matches(configuration: CORSConfiguration, origin: str) -> OriginMatches:
+    """``(rule index, matched entry)`` for every rule whose ``AllowedOrigin`` matches, in rule
+    order; the entry is the rule's first matching one, as :meth:`CORSRule.matched_origin`."""
+    exact, wildcards = _origin_index(configuration)
+    found = list(exact.get(origin, ()))
+    for rule_index, position, entry, pattern in wildcards:
+        if pattern.matches(origin):
+            found.append((rule_index, position, entry))
+    if not found:
+        return ()
+    if len(found) == 1:
+        return ((found[0][0], found[0][2]),)
+    first: dict[int, tuple[int, str]] = {}
+    for rule_index, position, entry in sorted(found):
+        first.setdefault(rule_index, (position, entry))
+    return tuple((rule_index, entry) for rule_index, (_, entry) in first.items())
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What a request's verdict does not owe to its origin's spelling."""
+
+    checks: tuple[RuleCheck, ...]
+    rule_index: int | None = None
+    entry: str = ""
+    nearest: int | None = None
+    refusal: str = ""  # "headers", "headers-common", "method" or "origin"
+    header: str = ""
+    tail: str = ""
+
+
+def _remember(cache: dict[object, object], key: object, verdict: _Verdict) -> _Verdict:
+    if len(cache) > MEMO_LIMIT:
+        index = cache.get(_INDEX)
+        cache.clear()
+        if index is not None:
+            cache[_INDEX] = index
+    cache[key] = verdict
+    return verdict
+
+
+def _refusal(configuration: CORSConfiguration, checks: tuple[RuleCheck, ...]) -> _Verdict:
+    nearest = _fewest_failures(checks)
+    assert nearest is not None
+    header = ""
     both = [c for c in checks if c.origin_ok and c.method_ok]
     if both:
         common = [h for h in both[0].denied_headers if all(h in c.denied_headers for c in both)]
-        if common:
-            what = f"header {common[0]!r} is not allowed by any rule whose origin and method match"
-        else:
-            what = "no rule whose origin and method match allows all of the requested headers"
+        refusal = "headers-common" if common else "headers"
+        header = common[0] if common else ""
     elif any(c.origin_ok for c in checks):
-        what = f"method {method!r} is not allowed by any rule whose origin matches"
+        refusal = "method"
     else:
-        what = f"origin {origin!r} does not match any rule's AllowedOrigin"
+        refusal = "origin"
     check = checks[nearest]
     fields = ", ".join(check.failed_fields)
     detail = ""
     if check.denied_headers:
         detail = " (" + ", ".join(repr(h) for h in check.denied_headers) + ")"
     label = configuration.rules[nearest].label(nearest)
-    return f"{what}; nearest is {label}, which failed on {fields}{detail}"
+    tail = f"; nearest is {label}, which failed on {fields}{detail}"
+    return _Verdict(checks, nearest=nearest, refusal=refusal, header=header, tail=tail)
+
+
+def _reason(verdict: _Verdict, origin: str, method: str) -> str:
+    if verdict.refusal == "headers-common":
+        what = f"header {verdict.header!r} is not allowed by any rule whose origin and method match"
+    elif verdict.refusal == "headers":
+        what = "no rule whose origin and method match allows all of the requested headers"
+    elif verdict.refusal == "method":
+        what = f"method {method!r} is not allowed by any rule whose origin matches"
+    else:
+        what = f"origin {origin!r} does not match any rule's AllowedOrigin"
+    return what + verdict.tail
+
+
+def _preflight_verdict(
+    configuration: CORSConfiguration, origin: str, method: str, requested: tuple[str, ...]
+) -> _Verdict:
+    matches = _origin_matches(configuration, origin)
+    cache = configuration._evaluation_cache
+    key = ("preflight", method, requested, matches)
+    verdict: _Verdict | None = cache.get(key)
+    if verdict is not None:
+        return verdict
+    entries = dict(matches)
+    checks = []
+    for index, rule in enumerate(configuration.rules):
+        entry = entries.get(index)
+        method_ok = method in rule.allowed_methods
+        denied = tuple(h for h in requested if not rule.allows_header(h))
+        checks.append(RuleCheck(index, entry is not None, method_ok, denied))
+        if entry is not None and method_ok and not denied:
+            return _remember(cache, key, _Verdict(tuple(checks), rule_index=index, entry=entry))
+    return _remember(cache, key, _refusal(configuration, tuple(checks)))
+
+
+def _actual_verdict(configuration: CORSConfiguration, origin: str, method: str) -> _Verdict:
+    matches = _origin_matches(configuration, origin)
+    cache = configuration._evaluation_cache
+    key = ("actual", method, matches)
+    verdict: _Verdict | None = cache.get(key)
+    if verdict is not None:
+        return verdict
+    entries = dict(matches)
+    checks = []
+    for index, rule in enumerate(configuration.rules):
+        entry = entries.get(index)
+        method_ok = method in rule.allowed_methods
+        checks.append(RuleCheck(index, entry is not None, method_ok))
+        if entry is not None and method_ok:
+            return _remember(cache, key, _Verdict(tuple(checks), rule_index=index, entry=entry))
+    return _remember(cache, key, _refusal(configuration, tuple(checks)))
+
+
+# -- the evaluator -------------------------------------------------------------------------------
 
 
 def evaluate_preflight(
@@ -169,75 +302,86 @@ def evaluate_preflight(
     """Answer an ``OPTIONS`` preflight as COS does (SPEC §4, steps 2-5)."""
     requested = normalise_request_headers(request_headers)
     vary = _vary_only(configuration, origin)
-    base = partial(
-        Decision,
-        kind="preflight",
-        origin=origin,
-        method=method,
-        request_headers=requested,
-        configured=configuration is not None,
-        configuration=configuration,
-    )
+    configured = configuration is not None
     if not origin:
-        return base(
-            allowed=False,
-            status=400,
-            headers=vary,
+        return Decision(
+            "preflight",
+            False,
+            400,
+            origin,
+            method,
+            requested,
+            vary,
+            "the preflight has no Origin header",
             error_code="BadRequest",
             error_message=ORIGIN_NEEDED,
-            reason="the preflight has no Origin header",
+            configured=configured,
+            configuration=configuration,
         )
     if method not in METHODS:
         what = "is missing" if method is None else f"{method!r} is not one of {', '.join(METHODS)}"
-        return base(
-            allowed=False,
-            status=400,
-            headers=vary,
+        return Decision(
+            "preflight",
+            False,
+            400,
+            origin,
+            method,
+            requested,
+            vary,
+            f"Access-Control-Request-Method {what}",
             error_code="BadRequest",
             error_message=invalid_request_method(method),
-            reason=f"Access-Control-Request-Method {what}",
+            configured=configured,
+            configuration=configuration,
         )
     if configuration is None:
-        return base(
-            allowed=False,
-            status=403,
-            headers=vary,
+        return Decision(
+            "preflight",
+            False,
+            403,
+            origin,
+            method,
+            requested,
+            vary,
+            "the bucket has no CORS configuration",
             error_code="AccessForbidden",
             error_message=CORS_FORBIDDEN,
-            reason="the bucket has no CORS configuration",
+            configured=False,
         )
-    checks = []
-    for index, rule in enumerate(configuration.rules):
-        entry = rule.matched_origin(origin)
-        method_ok = method in rule.allowed_methods
-        denied = tuple(h for h in requested if not rule.allows_header(h))
-        check = RuleCheck(index, entry is not None, method_ok, denied)
-        checks.append(check)
-        if entry is not None and method_ok and not denied:
-            headers = _cors_headers(
-                rule, entry, origin, requested, bool(configuration.response_vary)
-            )
-            return base(
-                allowed=True,
-                status=200,
-                headers=headers,
-                rule_index=index,
-                rule=rule,
-                reason=f"allowed by {rule.label(index)}",
-                checks=tuple(checks),
-            )
-    all_checks = tuple(checks)
-    nearest = _fewest_failures(all_checks)
-    assert nearest is not None
-    return base(
-        allowed=False,
-        status=403,
-        headers=vary,
+    verdict = _preflight_verdict(configuration, origin, method, requested)
+    index = verdict.rule_index
+    if index is not None:
+        rule = configuration.rules[index]
+        return Decision(
+            "preflight",
+            True,
+            200,
+            origin,
+            method,
+            requested,
+            _cors_headers(
+                rule, verdict.entry, origin, requested, bool(configuration.response_vary)
+            ),
+            f"allowed by {rule.label(index)}",
+            rule_index=index,
+            rule=rule,
+            checks=verdict.checks,
+            configuration=configuration,
+        )
+    return Decision(
+        "preflight",
+        False,
+        403,
+        origin,
+        method,
+        requested,
+        vary,
+        _reason(verdict, origin, method),
         error_code="AccessForbidden",
         error_message=CORS_FORBIDDEN,
-        nearest=nearest,
-        checks=all_checks,
-        reason=_refusal_reason(configuration, all_checks, origin, method, nearest),
+        nearest=verdict.nearest,
+        checks=verdict.checks,
+        configuration=configuration,
     )
 
 
@@ -246,46 +390,59 @@ def evaluate_actual(
 ) -> Decision:
     """Decorate an actual request that carries ``Origin`` (SPEC §5); never blocks it."""
     vary = _vary_only(configuration, origin)
-    base = partial(
-        Decision,
-        kind="actual",
-        origin=origin,
-        method=method,
-        request_headers=(),
-        status=None,
-        configured=configuration is not None,
-        configuration=configuration,
-    )
     if not origin:
-        return base(
-            allowed=False,
-            headers=vary,
-            reason="the request has no Origin header",
+        return Decision(
+            "actual",
+            False,
+            None,
+            origin,
+            method,
+            (),
+            vary,
+            "the request has no Origin header",
+            configured=configuration is not None,
+            configuration=configuration,
         )
     if configuration is None:
-        return base(allowed=False, headers=vary, reason="the bucket has no CORS configuration")
-    checks = []
-    for index, rule in enumerate(configuration.rules):
-        entry = rule.matched_origin(origin)
-        method_ok = method in rule.allowed_methods
-        checks.append(RuleCheck(index, entry is not None, method_ok))
-        if entry is not None and method_ok:
-            headers = _cors_headers(rule, entry, origin, None, bool(configuration.response_vary))
-            return base(
-                allowed=True,
-                headers=headers,
-                rule_index=index,
-                rule=rule,
-                reason=f"decorated by {rule.label(index)}",
-                checks=tuple(checks),
-            )
-    all_checks = tuple(checks)
-    nearest = _fewest_failures(all_checks)
-    assert nearest is not None
-    return base(
-        allowed=False,
-        headers=vary,
-        nearest=nearest,
-        checks=all_checks,
-        reason=_refusal_reason(configuration, all_checks, origin, method, nearest),
+        return Decision(
+            "actual",
+            False,
+            None,
+            origin,
+            method,
+            (),
+            vary,
+            "the bucket has no CORS configuration",
+            configured=False,
+        )
+    verdict = _actual_verdict(configuration, origin, method)
+    index = verdict.rule_index
+    if index is not None:
+        rule = configuration.rules[index]
+        return Decision(
+            "actual",
+            True,
+            None,
+            origin,
+            method,
+            (),
+            _cors_headers(rule, verdict.entry, origin, None, bool(configuration.response_vary)),
+            f"decorated by {rule.label(index)}",
+            rule_index=index,
+            rule=rule,
+            checks=verdict.checks,
+            configuration=configuration,
+        )
+    return Decision(
+        "actual",
+        False,
+        None,
+        origin,
+        method,
+        (),
+        vary,
+        _reason(verdict, origin, method),
+        nearest=verdict.nearest,
+        checks=verdict.checks,
+        configuration=configuration,
     )

@@ -22,28 +22,37 @@ class HeaderMap(Mapping[str, str]):
     __slots__ = ("_index", "_pairs")
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._pairs: tuple[tuple[str, str], ...] = tuple((str(k), str(v)) for k, v in pairs)
-        index: dict[str, tuple[str, str]] = {}
-        for name, value in self._pairs:
-            lower = name.lower()
-            if lower in index:
-                first, joined = index[lower]
-                index[lower] = (first, f"{joined}, {value}")
-            else:
-                index[lower] = (name, value)
-        self._index = index
+        self._pairs: tuple[tuple[str, str], ...] = tuple(
+            [(k if type(k) is str else str(k), v if type(v) is str else str(v)) for k, v in pairs]
+        )
+        # Built on the first look-up: most recorded exchanges are never looked into.
+        self._index: dict[str, tuple[str, str]] | None = None
+
+    def _lookup(self) -> dict[str, tuple[str, str]]:
+        index = self._index
+        if index is None:
+            index = {}
+            for name, value in self._pairs:
+                lower = name.lower()
+                if lower in index:
+                    first, joined = index[lower]
+                    index[lower] = (first, f"{joined}, {value}")
+                else:
+                    index[lower] = (name, value)
+            self._index = index
+        return index
 
     def __getitem__(self, name: str) -> str:
-        return self._index[name.lower()][1]
+        return self._lookup()[name.lower()][1]
 
     def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and name.lower() in self._index
+        return isinstance(name, str) and name.lower() in self._lookup()
 
     def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._index.values())
+        return (name for name, _ in self._lookup().values())
 
     def __len__(self) -> int:
-        return len(self._index)
+        return len(self._lookup())
 
     def pairs(self) -> tuple[tuple[str, str], ...]:
         """Every header as sent, repeats included, in order."""
@@ -71,7 +80,7 @@ class HeaderMap(Mapping[str, str]):
 _EMPTY_QUERY: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Exchange:
     """One request the endpoint answered, and its answer.
 

@@ -263,6 +263,10 @@ class CORSConfiguration:
 
     rules: tuple[CORSRule, ...]
     response_vary: bool | None = None
+    #: The evaluator's memo for this (immutable) configuration: see ``evaluator.py``.
+    _evaluation_cache: dict[Any, Any] = field(
+        init=False, repr=False, compare=False, hash=False, default_factory=dict
+    )
 
     def __init__(
         self,
@@ -290,6 +294,7 @@ class CORSConfiguration:
                 raise _with_index(error, index) from None
         object.__setattr__(self, "rules", built)
         object.__setattr__(self, "response_vary", vary)
+        object.__setattr__(self, "_evaluation_cache", {})
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> CORSConfiguration:

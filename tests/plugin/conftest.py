@@ -8,6 +8,13 @@ import pytest
 # (a fresh copy per run breaks requests' isinstance checks between runs).
 import requests  # noqa: F401
 
+# The same for the package's own modules: ``pytest_cos_cors`` loads them lazily, and a module
+# first imported inside one in-process run would be dropped after it while the package kept it
+# as an attribute, leaving the next run with two copies of CosError, CORSConfiguration...
+import pytest_cos_cors.endpoint
+import pytest_cos_cors.markers
+import pytest_cos_cors.report  # noqa: F401
+
 Run = Callable[..., pytest.RunResult]
 
 

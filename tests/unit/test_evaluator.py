@@ -895,6 +895,15 @@ def test_refusal_reason(
             ("method",),
             id="method-vs-origin-tie",
         ),
+        pytest.param(
+            [CORSRule("https://x.com", "GET"), CORSRule("https://a.com", "PUT")],
+            "https://a.com",
+            "GET",
+            None,
+            1,
+            ("method",),
+            id="a-tie-goes-to-the-rule-whose-origin-matched",
+        ),
     ],
 )
 def test_nearest(
