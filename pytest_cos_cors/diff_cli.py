@@ -1,0 +1,145 @@
+"""Compare two CORS configurations: which browser preflights change verdict.
+
+Prints one row per class of preflight request whose answer differs (an example request, the
+answer and deciding rule before and after, and the response headers that differ), then the rules
+responsible for each broken request. Exit status: 0 when nothing that was allowed becomes refused,
+1 when something breaks (with --strict: when anything changes), 2 when a configuration is invalid
+or cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from .errors import CosError
+
+PROG = "python -m pytest_cos_cors diff"
+METHODS = ("PUT", "GET", "POST", "DELETE", "HEAD")
+#: The word that stands for "no CORS configuration" in place of a file.
+NONE = "none"
+
+OK, BROKEN, INVALID = 0, 1, 2
+
+
+def _method(value: str) -> str:
+    if value in METHODS:
+        return value
+    hint = f" (did you mean {value.upper()!r}?)" if value.upper() in METHODS else ""
+    raise argparse.ArgumentTypeError(
+        f"{value!r} is not a method a COS CORS rule can allow{hint}; "
+        f"use one of {', '.join(METHODS)} (case-sensitive)"
+    )
+
+
+def _origin(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return value
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The ``diff`` arguments: ``OLD NEW [--origin O ...] [--method M ...] [--header H ...]
+    [--strict]``."""
+    where = "COS XML file, or the SDK's dict as .json; 'none' for no configuration"
+    parser.add_argument("old", metavar="OLD", help=f"the configuration in place: {where}")
+    parser.add_argument("new", metavar="NEW", help=f"the configuration to deploy: {where}")
+    parser.add_argument(
+        "--origin",
+        dest="origins",
+        action="append",
+        type=_origin,
+        metavar="O",
+        help="compare only these origins (repeat); default: every class of origin the two "
+        "configurations distinguish",
+    )
+    parser.add_argument(
+        "--method",
+        dest="methods",
+        action="append",
+        type=_method,
+        metavar="M",
+        help=f"compare only these methods (repeat); default: {', '.join(METHODS)}",
+    )
+    parser.add_argument(
+        "--header",
+        dest="headers",
+        action="append",
+        metavar="H",
+        help="compare only requests made of these headers (repeat, or separate with commas); "
+        "default: every header the configurations name, and one they do not",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 1 on any change, including a newly allowed request or a changed header",
+    )
+
+
+def _out(text: str, stream: TextIO | None = None) -> None:
+    print(text, file=sys.stdout if stream is None else stream, flush=True)
+
+
+class _Invalid(Exception):
+    pass
+
+
+def _load(value: str) -> object:
+    from .sources import read_file
+
+    path = Path(value)
+    if value == NONE and not path.exists():
+        return None
+    try:
+        return read_file(path)
+    except OSError as error:
+        raise _Invalid(f"cannot read {value}: {error.strerror or error}") from None
+    except CosError as error:
+        text = f"{value}: COS would refuse this configuration: {error.code}: {error.message}"
+        where = ": ".join(p for p in (error.where(), error.detail) if p)
+        raise _Invalid(f"{text}\n  {where}" if where else text) from None
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}" if number == 1 else f"{number} {word}s"
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``diff`` with parsed arguments; returns the exit status."""
+    from .diff import diff_configurations, format_changes
+
+    try:
+        old, new = _load(args.old), _load(args.new)
+    except _Invalid as error:
+        _out(f"{PROG}: error: {error}", sys.stderr)
+        return INVALID
+    changes = diff_configurations(
+        old, new, origins=args.origins, methods=args.methods, headers=args.headers
+    )
+    if not changes:
+        _out(
+            f"No preflight changes verdict between {args.old} and {args.new} "
+            f"({_count(changes.compared, 'request')} compared)."
+        )
+        return OK
+    broken = changes.broken
+    classes = f"{len(changes)} {'class' if len(changes) == 1 else 'classes'}"
+    _out(
+        f"{classes} of preflight change between {args.old} and {args.new}: {len(broken)} broken, "
+        f"{len(changes.newly_allowed)} newly allowed, {len(changes.headers_changed)} "
+        f"with other headers ({_count(changes.compared, 'request')} compared)"
+    )
+    _out("")
+    _out(format_changes(changes))
+    if broken:
+        _out("")
+        _out("Broken requests and the rules responsible:")
+        for change in broken:
+            _out(f"- {change.request}")
+            for line in change.responsible().splitlines():
+                _out(f"    {line}")
+    if broken or (args.strict and changes):
+        return BROKEN
+    return OK
