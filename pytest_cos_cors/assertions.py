@@ -11,33 +11,20 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .evaluator import Decision, evaluate_preflight, normalise_request_headers
+from .report import RecordedExchange
 from .rules import CORSConfiguration, CORSRule
 
 #: How many recorded preflights a failure message lists before it says how many it left out.
 LISTED = 10
 
 
-class RecordedPreflight(Protocol):
+class RecordedPreflight(RecordedExchange, Protocol):
     """What the helpers read from a recorded exchange."""
 
-    @property
-    def bucket(self) -> str | None: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def status(self) -> int: ...
-    @property
-    def origin(self) -> str | None: ...
-    @property
-    def request_method(self) -> str | None: ...
-    @property
-    def request_headers(self) -> tuple[str, ...]: ...
     @property
     def allowed(self) -> bool: ...
     @property
     def reason(self) -> str: ...
-    @property
-    def decision(self) -> Decision | None: ...
 
 
 class Recorder(Protocol):

@@ -19,13 +19,14 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, TextIO
 
+from .cli_args import METHODS, method, non_empty
+
 if TYPE_CHECKING:
     from .endpoint import CosCorsEndpoint
     from .recording import Exchange
     from .rules import CORSConfiguration
 
 PROG = "python -m pytest_cos_cors"
-METHODS = ("PUT", "GET", "POST", "DELETE", "HEAD")
 ACLS = ("private", "public-read", "public-read-write")
 
 #: Exit statuses.
@@ -41,22 +42,6 @@ class UsageError(Exception):
 
 def _out(text: str = "", stream: TextIO | None = None) -> None:
     print(text, file=sys.stdout if stream is None else stream, flush=True)
-
-
-def _method(value: str) -> str:
-    if value in METHODS:
-        return value
-    hint = f" (did you mean {value.upper()!r}?)" if value.upper() in METHODS else ""
-    raise argparse.ArgumentTypeError(
-        f"{value!r} is not a method a COS CORS rule can allow{hint}; "
-        f"use one of {', '.join(METHODS)} (case-sensitive)"
-    )
-
-
-def _non_empty(value: str) -> str:
-    if not value.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return value
 
 
 def _port(value: str) -> int:
@@ -103,12 +88,12 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     parser.add_argument("config", metavar="CONFIG", help="COS XML file, or the SDK's dict as .json")
     parser.add_argument(
-        "--origin", required=True, type=_non_empty, help="the page's origin, e.g. https://a.b"
+        "--origin", required=True, type=non_empty, help="the page's origin, e.g. https://a.b"
     )
     parser.add_argument(
         "--method",
         required=True,
-        type=_method,
+        type=method,
         help=f"Access-Control-Request-Method: one of {', '.join(METHODS)}",
     )
     parser.add_argument(

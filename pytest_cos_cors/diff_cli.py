@@ -14,30 +14,14 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from .cli_args import METHODS, method, non_empty
 from .errors import CosError
 
 PROG = "python -m pytest_cos_cors diff"
-METHODS = ("PUT", "GET", "POST", "DELETE", "HEAD")
 #: The word that stands for "no CORS configuration" in place of a file.
 NONE = "none"
 
 OK, BROKEN, INVALID = 0, 1, 2
-
-
-def _method(value: str) -> str:
-    if value in METHODS:
-        return value
-    hint = f" (did you mean {value.upper()!r}?)" if value.upper() in METHODS else ""
-    raise argparse.ArgumentTypeError(
-        f"{value!r} is not a method a COS CORS rule can allow{hint}; "
-        f"use one of {', '.join(METHODS)} (case-sensitive)"
-    )
-
-
-def _origin(value: str) -> str:
-    if not value.strip():
-        raise argparse.ArgumentTypeError("must not be empty")
-    return value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--origin",
         dest="origins",
         action="append",
-        type=_origin,
+        type=non_empty,
         metavar="O",
         help="compare only these origins (repeat); default: every class of origin the two "
         "configurations distinguish",
@@ -59,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--method",
         dest="methods",
         action="append",
-        type=_method,
+        type=method,
         metavar="M",
         help=f"compare only these methods (repeat); default: {', '.join(METHODS)}",
     )

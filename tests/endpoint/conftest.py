@@ -63,17 +63,6 @@ RULE_1 = {
 
 
 @pytest.fixture
-def endpoint() -> Iterator[CosCorsEndpoint]:
-    ep = CosCorsEndpoint()
-    ep.start()
-    try:
-        yield ep
-    finally:
-        ep.stop()
-    ep.check()
-
-
-@pytest.fixture
 def session() -> Iterator[requests.Session]:
     with requests.Session() as s:
         yield s

@@ -23,17 +23,6 @@ HOST = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
 ERROR_FIELDS = ("Code", "Message", "Resource", "RequestId", "TraceId")
 
 
-@pytest.fixture
-def endpoint() -> Iterator[CosCorsEndpoint]:
-    ep = CosCorsEndpoint()
-    ep.start()
-    try:
-        yield ep
-    finally:
-        ep.stop()
-    ep.check()
-
-
 @dataclass(frozen=True)
 class Answer:
     status: int
