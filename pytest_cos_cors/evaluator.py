@@ -3,7 +3,7 @@ to a :class:`Decision` (SPEC §4 and §5)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -39,12 +39,136 @@ class RuleCheck:
         return self.origin_ok and self.method_ok and not self.denied_headers
 
 
-@dataclass(frozen=True, slots=True)
+# -- rule masks ----------------------------------------------------------------------------------
+#
+# A configuration is immutable, so each one gets an index (built on its first evaluation, kept in
+# ``CORSConfiguration._evaluation_index``) that answers "which rules accept this value?" as a mask:
+# an int whose bit ``i`` stands for ``rules[i]``. A value's mask is a dictionary look-up for the
+# exact entries, plus the mask of the rules with a lone ``*``, plus one look-up per distinct shape
+# ``(len(prefix), len(suffix))`` of the other wildcard entries. A request's verdict is then a few
+# operations on masks: the rules that match are ``origin & method & every requested header``, the
+# first is the lowest set bit, and the nearest rule and the refusal reason come from the masks too.
+# The per-rule checks a decision carries (:attr:`Decision.checks`) are worked out from its request
+# and the index only when somebody reads them. Nothing is memoised per request, so a decision
+# costs the same whether or not its kind of request was seen before.
+
+_Shape = tuple[int, int, int, dict[tuple[str, str], int]]
+
+
+class _Masks:
+    """Which rules have an entry (a :class:`Pattern`) that matches a value."""
+
+    __slots__ = ("always", "exact", "shapes")
+
+    def __init__(self) -> None:
+        self.exact: dict[str, int] = {}
+        self.always = 0
+        #: ``(len(prefix), len(suffix), minimum length, {(prefix, suffix): mask})``
+        self.shapes: list[_Shape] = []
+
+    def add(self, pattern: Pattern, bit: int) -> None:
+        if pattern.exact is not None:
+            self.exact[pattern.exact] = self.exact.get(pattern.exact, 0) | bit
+            return
+        if not pattern.minimum:  # a lone "*"
+            self.always |= bit
+            return
+        start, end = len(pattern.prefix), len(pattern.suffix)
+        table = next((t for s, e, _, t in self.shapes if (s, e) == (start, end)), None)
+        if table is None:
+            table = {}
+            self.shapes.append((start, end, pattern.minimum, table))
+        key = (pattern.prefix, pattern.suffix)
+        table[key] = table.get(key, 0) | bit
+
+    def __call__(self, value: str) -> int:
+        found = self.exact.get(value, 0) | self.always
+        if self.shapes:
+            size = len(value)
+            for start, end, minimum, table in self.shapes:
+                if size >= minimum:
+                    found |= table.get((value[:start], value[size - end :]), 0)
+        return found
+
+
+#: A rule's answer headers that do not depend on the request: ``Access-Control-Allow-Headers``
+#: for a rule without a wildcard (``""``: none), whether it has a wildcard, then
+#: ``-Allow-Methods``, ``-Expose-Headers`` (``""``: none) and ``-Max-Age`` (``None``: none).
+_Answer = tuple[str, bool, str, str, str | None]
+
+
+class _Index:
+    """A configuration's rules as masks (see above), and each rule's answer once it has matched."""
+
+    __slots__ = ("answers", "full", "headers", "methods", "origins", "size")
+
+    def __init__(self, rules: tuple[CORSRule, ...]) -> None:
+        self.size = len(rules)
+        self.full = (1 << self.size) - 1
+        self.origins = origins = _Masks()
+        self.headers = headers = _Masks()
+        self.methods: dict[str, int] = {}
+        methods = self.methods
+        exact_origins, exact_headers = origins.exact, headers.exact
+        for position, rule in enumerate(rules):
+            bit = 1 << position
+            for pattern in rule._origins:
+                text = pattern.exact
+                if text is None:
+                    origins.add(pattern, bit)
+                else:
+                    exact_origins[text] = exact_origins.get(text, 0) | bit
+            for pattern in rule._headers:
+                text = pattern.exact
+                if text is None:
+                    headers.add(pattern, bit)
+                else:
+                    exact_headers[text] = exact_headers.get(text, 0) | bit
+            for method in rule.allowed_methods:
+                methods[method] = methods.get(method, 0) | bit
+        self.answers: list[_Answer | None] = [None] * self.size
+
+    def answer(self, position: int, rule: CORSRule) -> _Answer:
+        answer = self.answers[position]
+        if answer is None:  # a race makes the same tuple twice
+            answer = self.answers[position] = (
+                ",".join(h.lower() for h in rule.allowed_headers),
+                rule.has_header_wildcard,
+                ",".join(rule.allowed_methods),
+                ",".join(rule.expose_headers),
+                None if rule.max_age_seconds is None else str(rule.max_age_seconds),
+            )
+        return answer
+
+
+def _index(configuration: CORSConfiguration) -> _Index:
+    index: _Index | None = configuration._evaluation_index
+    if index is None:  # two threads may both build it: the same index, either one is kept
+        index = _Index(configuration.rules)
+        object.__setattr__(configuration, "_evaluation_index", index)
+    return index
+
+
+def _check(
+    index: int, origins: int, methods: int, requested: tuple[str, ...], allowing: Sequence[int]
+) -> RuleCheck:
+    """``rules[index]``'s check, from the masks of the rules that accept the origin, the method
+    and each requested header."""
+    bit = 1 << index
+    denied = tuple(h for h, mask in zip(requested, allowing, strict=True) if not mask & bit)
+    return RuleCheck(index, bool(origins & bit), bool(methods & bit), denied)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Decision:
     """The verdict on one request, with everything needed to answer it and to explain it.
 
     ``rule_index`` and ``nearest`` are 0-based positions in the configuration's rules.
     ``headers`` holds exactly the ``Access-Control-*`` and ``Vary`` headers of the answer, in order.
+    ``checks`` says how each rule fared: the rules up to and including the matched one when the
+    request was allowed, every rule when the rules refused it, none when they were not tried. It is
+    worked out from the configuration and the request on first use. Decisions are equal when all
+    of these but the configuration itself are.
     """
 
     kind: Kind
@@ -60,9 +184,42 @@ class Decision:
     error_code: str | None = None
     error_message: str | None = None
     nearest: int | None = None
-    checks: tuple[RuleCheck, ...] = field(default=(), repr=False)
     configured: bool = True
-    configuration: CORSConfiguration | None = field(default=None, repr=False, compare=False)
+    configuration: CORSConfiguration | None = field(default=None, repr=False)
+    _checks: tuple[RuleCheck, ...] | None = field(default=None, init=False, repr=False)
+
+    def _masks(self) -> tuple[int, int, int, list[int]] | None:
+        """How many rules were tried, and the masks of the rules that accept the origin, the
+        method and each requested header; None when the rules were not tried."""
+        configuration, origin, method = self.configuration, self.origin, self.method
+        if configuration is None or not origin or method is None:
+            return None
+        if self.rule_index is None and self.nearest is None:
+            return None
+        index = _index(configuration)
+        count = index.size if self.rule_index is None else min(self.rule_index + 1, index.size)
+        headers = index.headers
+        return (
+            count,
+            index.origins(origin),
+            index.methods.get(method, 0),
+            [headers(h) for h in self.request_headers],
+        )
+
+    @property
+    def checks(self) -> tuple[RuleCheck, ...]:
+        """How each rule fared against the request, in rule order (see the class)."""
+        made = self._checks
+        if made is None:
+            masks = self._masks()
+            if masks is None:
+                made = ()
+            else:
+                count, origins, methods, allowing = masks
+                requested = self.request_headers
+                made = tuple(_check(i, origins, methods, requested, allowing) for i in range(count))
+            object.__setattr__(self, "_checks", made)  # the same value, whoever gets here first
+        return made
 
     @property
     def nearest_rule(self) -> CORSRule | None:
@@ -74,9 +231,43 @@ class Decision:
     @property
     def nearest_check(self) -> RuleCheck | None:
         """The check of the nearest rule, when the request was refused by a configuration."""
-        if self.nearest is None:
+        nearest = self.nearest
+        if nearest is None:
             return None
-        return next((c for c in self.checks if c.index == self.nearest), None)
+        if self._checks is None:  # one check, without making them all
+            masks = self._masks()
+            if masks is None or not 0 <= nearest < masks[0]:
+                return None
+            return _check(nearest, masks[1], masks[2], self.request_headers, masks[3])
+        return next((c for c in self._checks if c.index == nearest), None)
+
+    def _compared(self) -> tuple[object, ...]:
+        return (
+            self.kind,
+            self.allowed,
+            self.status,
+            self.origin,
+            self.method,
+            self.request_headers,
+            self.headers,
+            self.reason,
+            self.rule_index,
+            self.rule,
+            self.error_code,
+            self.error_message,
+            self.nearest,
+            self.configured,
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        assert isinstance(other, Decision)
+        if self._compared() != other._compared():
+            return False
+        # The checks follow from the fields above and the rules: equal rules, equal checks.
+        mine, theirs = self.configuration, other.configuration
+        return mine is theirs or mine == theirs or self.checks == other.checks
 
 
 def normalise_request_headers(value: str | Iterable[str] | None) -> tuple[str, ...]:
@@ -93,26 +284,25 @@ def normalise_request_headers(value: str | Iterable[str] | None) -> tuple[str, .
 
 
 def _cors_headers(
-    rule: CORSRule, matched_entry: str, origin: str, requested: tuple[str, ...] | None, vary: bool
+    answer: _Answer, entry: str, origin: str, requested: tuple[str, ...] | None, vary: bool
 ) -> dict[str, str]:
+    allow_headers, header_wildcard, methods, expose, max_age = answer
     headers: dict[str, str] = {}
-    echo = matched_entry != "*"
+    echo = entry != "*"
     if echo:
         headers["Access-Control-Allow-Credentials"] = "true"
     if requested is not None:
-        if rule.has_header_wildcard:
+        if header_wildcard:
             if requested:
                 headers["Access-Control-Allow-Headers"] = ",".join(requested)
-        elif rule.allowed_headers:
-            headers["Access-Control-Allow-Headers"] = ",".join(
-                h.lower() for h in rule.allowed_headers
-            )
-    headers["Access-Control-Allow-Methods"] = ",".join(rule.allowed_methods)
+        elif allow_headers:
+            headers["Access-Control-Allow-Headers"] = allow_headers
+    headers["Access-Control-Allow-Methods"] = methods
     headers["Access-Control-Allow-Origin"] = origin if echo else "*"
-    if rule.expose_headers:
-        headers["Access-Control-Expose-Headers"] = ",".join(rule.expose_headers)
-    if rule.max_age_seconds is not None:
-        headers["Access-Control-Max-Age"] = str(rule.max_age_seconds)
+    if expose:
+        headers["Access-Control-Expose-Headers"] = expose
+    if max_age is not None:
+        headers["Access-Control-Max-Age"] = max_age
     if vary:
         headers["Vary"] = "Origin"
     return headers
@@ -124,170 +314,63 @@ def _vary_only(configuration: CORSConfiguration | None, origin: str | None) -> d
     return {}
 
 
-def _fewest_failures(checks: tuple[RuleCheck, ...]) -> int | None:
-    """The rule that failed on the fewest fields; on a tie, one whose origin (then method)
-    matched, so that the nearest rule agrees with the refusal reason; then the first."""
-    best: RuleCheck | None = None
-    best_key = (0, False, False)
-    for check in checks:
-        failures = (not check.origin_ok) + (not check.method_ok) + bool(check.denied_headers)
-        key = (failures, not check.origin_ok, not check.method_ok)
-        if best is None or key < best_key:
-            best, best_key = check, key
-    return None if best is None else best.index
+def _refusal(
+    configuration: CORSConfiguration,
+    full: int,
+    origin: str,
+    method: str,
+    origins: int,
+    methods: int,
+    requested: tuple[str, ...],
+    allowing: Sequence[int],
+) -> tuple[int, str]:
+    """The nearest rule and the reason, when no rule matched.
 
-
-# -- memoised verdicts ---------------------------------------------------------------------------
-#
-# A configuration is immutable, and a verdict depends on the origin only through which rules'
-# AllowedOrigin entries match it (and which entry of each: ``*`` or an echoed one). So the
-# per-rule work (the checks, the nearest rule, the refusal reason) is done once per
-# ``(kind, method, requested headers, matching origin entries)`` and kept in the configuration's
-# ``_evaluation_cache``; only what names the origin itself is filled in per request. Finding the
-# matching entries is a dictionary look-up for exact origins plus a scan of the wildcard entries,
-# so a browser's repeated preflights cost the same whatever the number of rules.
-
-_INDEX = "origin-index"
-#: Verdicts kept per configuration; the memo starts afresh beyond it (a hostile client cannot
-#: make it grow without bound).
-MEMO_LIMIT = 512
-
-OriginMatches = tuple[tuple[int, str], ...]
-_OriginIndex = tuple[dict[str, list[tuple[int, int, str]]], list[tuple[int, int, str, Pattern]]]
-
-
-def _origin_index(configuration: CORSConfiguration) -> _OriginIndex:
-    cache = configuration._evaluation_cache
-    index: _OriginIndex | None = cache.get(_INDEX)
-    if index is None:
-        exact: dict[str, list[tuple[int, int, str]]] = {}
-        wildcards: list[tuple[int, int, str, Pattern]] = []
-        for rule_index, rule in enumerate(configuration.rules):
-            for position, (entry, pattern) in enumerate(
-                zip(rule.allowed_origins, rule._origins, strict=True)
-            ):
-                if pattern.exact is not None:
-                    exact.setdefault(entry, []).append((rule_index, position, entry))
-                else:
-                    wildcards.append((rule_index, position, entry, pattern))
-        index = (exact, wildcards)
-        cache[_INDEX] = index
-    return index
-
-
-def _origin_matches(configuration: CORSConfiguration, origin: str) -> OriginMatches:
-    """``(rule index, matched entry)`` for every rule whose ``AllowedOrigin`` matches, in rule
-    order; the entry is the rule's first matching one, as :meth:`CORSRule.matched_origin`."""
-    exact, wildcards = _origin_index(configuration)
-    found = list(exact.get(origin, ()))
-    for rule_index, position, entry, pattern in wildcards:
-        if pattern.matches(origin):
-            found.append((rule_index, position, entry))
-    if not found:
-        return ()
-    if len(found) == 1:
-        return ((found[0][0], found[0][2]),)
-    first: dict[int, tuple[int, str]] = {}
-    for rule_index, position, entry in sorted(found):
-        first.setdefault(rule_index, (position, entry))
-    return tuple((rule_index, entry) for rule_index, (_, entry) in first.items())
-
-
-@dataclass(frozen=True, slots=True)
-class _Verdict:
-    """What a request's verdict does not owe to its origin's spelling."""
-
-    checks: tuple[RuleCheck, ...]
-    rule_index: int | None = None
-    entry: str = ""
-    nearest: int | None = None
-    refusal: str = ""  # "headers", "headers-common", "method" or "origin"
-    header: str = ""
-    tail: str = ""
-
-
-def _remember(cache: dict[object, object], key: object, verdict: _Verdict) -> _Verdict:
-    if len(cache) > MEMO_LIMIT:
-        index = cache.get(_INDEX)
-        cache.clear()
-        if index is not None:
-            cache[_INDEX] = index
-    cache[key] = verdict
-    return verdict
-
-
-def _refusal(configuration: CORSConfiguration, checks: tuple[RuleCheck, ...]) -> _Verdict:
-    nearest = _fewest_failures(checks)
-    assert nearest is not None
-    header = ""
-    both = [c for c in checks if c.origin_ok and c.method_ok]
+    The nearest rule failed on the fewest fields; on a tie, one whose origin (then method)
+    matched, so that it agrees with the reason; then the first. As masks: the rules failing on
+    one field only, by which field, then on two, then any."""
+    headers_ok = full
+    for mask in allowing:
+        headers_ok &= mask
+    both = origins & methods
     if both:
-        common = [h for h in both[0].denied_headers if all(h in c.denied_headers for c in both)]
-        refusal = "headers-common" if common else "headers"
-        header = common[0] if common else ""
-    elif any(c.origin_ok for c in checks):
-        refusal = "method"
-    else:
-        refusal = "origin"
-    check = checks[nearest]
-    fields = ", ".join(check.failed_fields)
-    detail = ""
-    if check.denied_headers:
-        detail = " (" + ", ".join(repr(h) for h in check.denied_headers) + ")"
-    label = configuration.rules[nearest].label(nearest)
-    tail = f"; nearest is {label}, which failed on {fields}{detail}"
-    return _Verdict(checks, nearest=nearest, refusal=refusal, header=header, tail=tail)
-
-
-def _reason(verdict: _Verdict, origin: str, method: str) -> str:
-    if verdict.refusal == "headers-common":
-        what = f"header {verdict.header!r} is not allowed by any rule whose origin and method match"
-    elif verdict.refusal == "headers":
-        what = "no rule whose origin and method match allows all of the requested headers"
-    elif verdict.refusal == "method":
+        common = next(
+            (h for h, mask in zip(requested, allowing, strict=True) if not mask & both), None
+        )
+        if common is not None:
+            what = f"header {common!r} is not allowed by any rule whose origin and method match"
+        else:
+            what = "no rule whose origin and method match allows all of the requested headers"
+    elif origins:
         what = f"method {method!r} is not allowed by any rule whose origin matches"
     else:
         what = f"origin {origin!r} does not match any rule's AllowedOrigin"
-    return what + verdict.tail
-
-
-def _preflight_verdict(
-    configuration: CORSConfiguration, origin: str, method: str, requested: tuple[str, ...]
-) -> _Verdict:
-    matches = _origin_matches(configuration, origin)
-    cache = configuration._evaluation_cache
-    key = ("preflight", method, requested, matches)
-    verdict: _Verdict | None = cache.get(key)
-    if verdict is not None:
-        return verdict
-    entries = dict(matches)
-    checks = []
-    for index, rule in enumerate(configuration.rules):
-        entry = entries.get(index)
-        method_ok = method in rule.allowed_methods
-        denied = tuple(h for h in requested if not rule.allows_header(h))
-        checks.append(RuleCheck(index, entry is not None, method_ok, denied))
-        if entry is not None and method_ok and not denied:
-            return _remember(cache, key, _Verdict(tuple(checks), rule_index=index, entry=entry))
-    return _remember(cache, key, _refusal(configuration, tuple(checks)))
-
-
-def _actual_verdict(configuration: CORSConfiguration, origin: str, method: str) -> _Verdict:
-    matches = _origin_matches(configuration, origin)
-    cache = configuration._evaluation_cache
-    key = ("actual", method, matches)
-    verdict: _Verdict | None = cache.get(key)
-    if verdict is not None:
-        return verdict
-    entries = dict(matches)
-    checks = []
-    for index, rule in enumerate(configuration.rules):
-        entry = entries.get(index)
-        method_ok = method in rule.allowed_methods
-        checks.append(RuleCheck(index, entry is not None, method_ok))
-        if entry is not None and method_ok:
-            return _remember(cache, key, _Verdict(tuple(checks), rule_index=index, entry=entry))
-    return _remember(cache, key, _refusal(configuration, tuple(checks)))
+    no_origin, no_method, no_headers = full ^ origins, full ^ methods, full ^ headers_ok
+    for group in (
+        both & no_headers,
+        origins & no_method & headers_ok,
+        no_origin & methods & headers_ok,
+        origins & no_method & no_headers,
+        no_origin & methods & no_headers,
+        no_origin & no_method & headers_ok,
+        full,
+    ):
+        if group:
+            break
+    nearest = (group & -group).bit_length() - 1
+    bit = 1 << nearest
+    failed = []  # as RuleCheck.failed_fields
+    if not origins & bit:
+        failed.append("origin")
+    if not methods & bit:
+        failed.append("method")
+    detail = ""
+    if not headers_ok & bit:
+        failed.append("headers")
+        denied = [h for h, mask in zip(requested, allowing, strict=True) if not mask & bit]
+        detail = " (" + ", ".join(repr(h) for h in denied) + ")"
+    label = configuration.rules[nearest].label(nearest)
+    return nearest, f"{what}; nearest is {label}, which failed on {', '.join(failed)}{detail}"
 
 
 # -- the evaluator -------------------------------------------------------------------------------
@@ -348,10 +431,19 @@ def evaluate_preflight(
             error_message=CORS_FORBIDDEN,
             configured=False,
         )
-    verdict = _preflight_verdict(configuration, origin, method, requested)
-    index = verdict.rule_index
-    if index is not None:
-        rule = configuration.rules[index]
+    index = _index(configuration)
+    headers = index.headers
+    origins = index.origins(origin)
+    methods = index.methods.get(method, 0)
+    allowing = [headers(h) for h in requested]
+    matched = origins & methods
+    for mask in allowing:
+        matched &= mask
+    if matched:
+        position = (matched & -matched).bit_length() - 1
+        rule = configuration.rules[position]
+        entry = rule.matched_origin(origin)
+        assert entry is not None
         return Decision(
             "preflight",
             True,
@@ -360,14 +452,20 @@ def evaluate_preflight(
             method,
             requested,
             _cors_headers(
-                rule, verdict.entry, origin, requested, bool(configuration.response_vary)
+                index.answer(position, rule),
+                entry,
+                origin,
+                requested,
+                bool(configuration.response_vary),
             ),
-            f"allowed by {rule.label(index)}",
-            rule_index=index,
+            f"allowed by {rule.label(position)}",
+            rule_index=position,
             rule=rule,
-            checks=verdict.checks,
             configuration=configuration,
         )
+    nearest, reason = _refusal(
+        configuration, index.full, origin, method, origins, methods, requested, allowing
+    )
     return Decision(
         "preflight",
         False,
@@ -376,11 +474,10 @@ def evaluate_preflight(
         method,
         requested,
         vary,
-        _reason(verdict, origin, method),
+        reason,
         error_code="AccessForbidden",
         error_message=CORS_FORBIDDEN,
-        nearest=verdict.nearest,
-        checks=verdict.checks,
+        nearest=nearest,
         configuration=configuration,
     )
 
@@ -415,10 +512,15 @@ def evaluate_actual(
             "the bucket has no CORS configuration",
             configured=False,
         )
-    verdict = _actual_verdict(configuration, origin, method)
-    index = verdict.rule_index
-    if index is not None:
-        rule = configuration.rules[index]
+    index = _index(configuration)
+    origins = index.origins(origin)
+    methods = index.methods.get(method, 0)
+    matched = origins & methods
+    if matched:
+        position = (matched & -matched).bit_length() - 1
+        rule = configuration.rules[position]
+        entry = rule.matched_origin(origin)
+        assert entry is not None
         return Decision(
             "actual",
             True,
@@ -426,13 +528,15 @@ def evaluate_actual(
             origin,
             method,
             (),
-            _cors_headers(rule, verdict.entry, origin, None, bool(configuration.response_vary)),
-            f"decorated by {rule.label(index)}",
-            rule_index=index,
+            _cors_headers(
+                index.answer(position, rule), entry, origin, None, bool(configuration.response_vary)
+            ),
+            f"decorated by {rule.label(position)}",
+            rule_index=position,
             rule=rule,
-            checks=verdict.checks,
             configuration=configuration,
         )
+    nearest, reason = _refusal(configuration, index.full, origin, method, origins, methods, (), ())
     return Decision(
         "actual",
         False,
@@ -441,8 +545,7 @@ def evaluate_actual(
         method,
         (),
         vary,
-        _reason(verdict, origin, method),
-        nearest=verdict.nearest,
-        checks=verdict.checks,
+        reason,
+        nearest=nearest,
         configuration=configuration,
     )

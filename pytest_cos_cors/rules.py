@@ -263,10 +263,9 @@ class CORSConfiguration:
 
     rules: tuple[CORSRule, ...]
     response_vary: bool | None = None
-    #: The evaluator's memo for this (immutable) configuration: see ``evaluator.py``.
-    _evaluation_cache: dict[Any, Any] = field(
-        init=False, repr=False, compare=False, hash=False, default_factory=dict
-    )
+    #: The evaluator's index of this (immutable) configuration, built on its first evaluation:
+    #: see ``evaluator.py``.
+    _evaluation_index: Any = field(init=False, repr=False, compare=False, hash=False, default=None)
 
     def __init__(
         self,
@@ -294,7 +293,7 @@ class CORSConfiguration:
                 raise _with_index(error, index) from None
         object.__setattr__(self, "rules", built)
         object.__setattr__(self, "response_vary", vary)
-        object.__setattr__(self, "_evaluation_cache", {})
+        object.__setattr__(self, "_evaluation_index", None)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> CORSConfiguration:
