@@ -8,10 +8,11 @@ import binascii
 import hashlib
 import itertools
 import os
+import re
 import secrets
 import time
 import traceback
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
@@ -108,6 +109,61 @@ class CosResponse(Response):
         return headers
 
 
+_NEWLINE = re.compile(r"[\r\n]")  # what werkzeug refuses in a header value
+#: Headers werkzeug's Response rewrites on the way out.
+_REWRITTEN = frozenset({"location", "content-location"})
+_NO_QUERY: Mapping[str, str] = MappingProxyType({})
+
+
+class _Answer:
+    """A response ready to go: the status line, headers and body werkzeug's :class:`Response`
+    would send for it (and does send, in the cases where it would change something)."""
+
+    __slots__ = ("body", "headers", "status")
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: Iterable[bytes]) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    @classmethod
+    def of(
+        cls, code: int, body: bytes, headers: list[tuple[str, str]], environ: WSGIEnvironment
+    ) -> _Answer:
+        status = status_line(code)
+        if not (100 <= code < 200 or code == 204 or code == 304):
+            for name, value in headers:
+                if (
+                    type(value) is not str
+                    or _NEWLINE.search(value) is not None
+                    or name.lower() in _REWRITTEN
+                ):
+                    break
+            else:
+                # Nothing for werkzeug to add, remove, convert or refuse.
+                return cls(status, headers, () if environ["REQUEST_METHOD"] == "HEAD" else [body])
+        app_iter, status, wsgi_headers = CosResponse(
+            body, status=status, headers=headers
+        ).get_wsgi_response(environ)
+        return cls(status, wsgi_headers, app_iter)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response(self.status, self.headers)
+        return self.body
+
+
+def _environ_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
+    """``Request(environ).headers.items()``: the same names, values and order, built directly."""
+    pairs = []
+    for key, value in environ.items():
+        if key[:5] == "HTTP_":
+            if key != "HTTP_CONTENT_TYPE" and key != "HTTP_CONTENT_LENGTH":
+                pairs.append((key[5:].replace("_", "-").title(), value))
+        elif (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH") and value:
+            pairs.append((key.replace("_", "-").title(), value))
+    return pairs
+
+
 @dataclass
 class Reply:
     """What the application decided to answer, before COS's common headers are added."""
@@ -127,10 +183,17 @@ class _Context:
         self.target = target
         self.region = region
         self.request_id = _request_id()
-        self.trace_id = base64.b64encode(secrets.token_hex(40).encode()).decode()
+        self._trace_id: str | None = None
         self.decision: Decision | None = None
         self.is_preflight = request.method == "OPTIONS"
         self.note = ""
+
+    @property
+    def trace_id(self) -> str:
+        """Drawn when first needed: only error answers carry one."""
+        if self._trace_id is None:
+            self._trace_id = _trace_id()
+        return self._trace_id
 
     def error(self, status: int, code: str, message: str) -> Reply:
         if self.request.method == "HEAD":
@@ -153,6 +216,10 @@ def _request_id() -> str:
     return base64.b64encode(raw.encode()).decode()
 
 
+def _trace_id() -> str:
+    return base64.b64encode(secrets.token_hex(40).encode()).decode()
+
+
 def protocol_error(
     status: int, message: str | None, target: str
 ) -> tuple[bytes, list[tuple[str, str]]]:
@@ -165,7 +232,7 @@ def protocol_error(
     code = "".join(word[:1].upper() + word[1:] for word in phrase.replace("-", " ").split())
     path = target.split("?", 1)[0] if target.startswith("/") else "/"
     request_id = _request_id()
-    trace_id = base64.b64encode(secrets.token_hex(40).encode()).decode()
+    trace_id = _trace_id()
     body = cos_xml.error_body(code, message or phrase, path, request_id, trace_id)
     headers = [
         ("Content-Type", "application/xml"),
@@ -178,20 +245,38 @@ def protocol_error(
     return body, headers
 
 
+_STATUS_LINES: dict[int, str] = {}
+
+
 def status_line(code: int) -> str:
     """``403 Forbidden``: the RFC 9110 reason phrase (werkzeug would send ``403 FORBIDDEN``)."""
-    try:
-        return f"{code} {HTTPStatus(code).phrase}"
-    except ValueError:
-        return f"{code} Unknown"
+    line = _STATUS_LINES.get(code)
+    if line is None:
+        try:
+            line = f"{code} {HTTPStatus(code).phrase}"
+        except ValueError:
+            line = f"{code} Unknown"
+        _STATUS_LINES[code] = line
+    return line
 
 
 def _iso(timestamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
 
 
+_DATE: tuple[int, str] = (0, "")
+
+
 def _http_date(timestamp: float | None = None) -> str:
-    return formatdate(timestamp, usegmt=True)
+    global _DATE
+    if timestamp is not None:
+        return formatdate(timestamp, usegmt=True)
+    # The current time, formatted once a second (the format has no finer field).
+    now = int(time.time())
+    cached = _DATE
+    if cached[0] != now:
+        cached = _DATE = (now, formatdate(now, usegmt=True))
+    return cached[1]
 
 
 def sub_resource(args: Iterable[str]) -> str | None:
@@ -251,6 +336,7 @@ class CosApp:
         self.problems = problems
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        response: _Answer | CosResponse
         try:
             response = self._answer(environ)
         except ClientDisconnected:
@@ -267,7 +353,7 @@ class CosApp:
 
     def _last_resort(self, environ: WSGIEnvironment) -> CosResponse:
         request_id = _request_id()
-        trace_id = base64.b64encode(secrets.token_hex(40).encode()).decode()
+        trace_id = _trace_id()
         resource = str(environ.get("PATH_INFO") or "/")
         body = cos_xml.error_body("InternalError", INTERNAL_ERROR, resource, request_id, trace_id)
         headers = [
@@ -280,12 +366,13 @@ class CosApp:
         ]
         return CosResponse(body, status=status_line(500), headers=headers)
 
-    def _answer(self, environ: WSGIEnvironment) -> CosResponse:
+    def _answer(self, environ: WSGIEnvironment) -> _Answer:
         timestamp = time.time()
         request = Request(environ)
         try:
             body = request.get_data()
-            target = resolve(request.headers.get("Host"), environ.get("REQUEST_URI") or "/")
+            # request.headers.get("Host"), without the look-up machinery
+            target = resolve(environ.get("HTTP_HOST"), environ.get("REQUEST_URI") or "/")
             context = _Context(request, target, self.region)
             try:
                 reply = self._dispatch(context)
@@ -297,16 +384,20 @@ class CosApp:
                 context.decision = None
                 context.note = "the endpoint failed (InternalError); see its check()"
                 reply = context.error(500, "InternalError", INTERNAL_ERROR)
-            response = self._response(context, reply)
+            response = self._response(context, reply, environ)
             self.log.append(
                 Exchange(
                     method=request.method,
                     bucket=target.bucket,
                     path=target.path,
-                    query=MappingProxyType(dict(request.args.items())),
-                    headers=HeaderMap(request.headers.items()),
+                    query=(
+                        MappingProxyType(dict(request.args.items()))
+                        if environ.get("QUERY_STRING")
+                        else _NO_QUERY
+                    ),
+                    headers=HeaderMap(_environ_headers(environ)),
                     status=reply.status,
-                    response_headers=HeaderMap(response.get_wsgi_headers(environ).items()),
+                    response_headers=HeaderMap(response.headers),
                     decision=context.decision,
                     is_preflight=context.is_preflight,
                     body_size=len(body),
@@ -320,7 +411,7 @@ class CosApp:
 
     # -- the common part of every answer -----------------------------------------------------
 
-    def _response(self, context: _Context, reply: Reply) -> CosResponse:
+    def _response(self, context: _Context, reply: Reply, environ: WSGIEnvironment) -> _Answer:
         headers: list[tuple[str, str]] = []
         entity = list(reply.headers)
         if entity and entity[0][0] == "Content-Type":
@@ -335,7 +426,7 @@ class CosApp:
         headers.append(("x-cos-request-id", context.request_id))
         if reply.error:
             headers.append(("x-cos-trace-id", context.trace_id))
-        return CosResponse(reply.body, status=status_line(reply.status), headers=headers)
+        return _Answer.of(reply.status, reply.body, headers, environ)
 
     # -- routing -----------------------------------------------------------------------------
 

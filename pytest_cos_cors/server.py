@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import select
 import selectors
 import socket
 import socketserver
@@ -27,9 +28,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from werkzeug.exceptions import InternalServerError
 from werkzeug.serving import (
     ThreadedWSGIServer,
     WSGIRequestHandler,
+    connection_dropped_errors,
     get_sockaddr,
     select_address_family,
 )
@@ -119,10 +122,47 @@ class _Reader(io.BufferedIOBase):
         super().close()
 
 
+class _Waiter:
+    """What one worker waits on: the listening socket and the wake-up socket of ``stop()``."""
+
+    def __init__(self, listening: socket.socket, wake: socket.socket) -> None:
+        self._wake = wake.fileno()
+        self._epoll: select.epoll | None = None
+        self._selector: selectors.BaseSelector | None = None
+        if hasattr(select, "epoll"):
+            self._epoll = select.epoll()
+            try:
+                # Exclusive: a new connection wakes one waiting worker, not all of them.
+                self._epoll.register(listening, select.EPOLLIN | select.EPOLLEXCLUSIVE)
+            except (OSError, AttributeError):  # a kernel older than 4.5
+                self._epoll.register(listening, select.EPOLLIN)
+            self._epoll.register(self._wake, select.EPOLLIN)
+        else:
+            self._selector = selectors.DefaultSelector()
+            self._selector.register(listening, selectors.EVENT_READ)
+            self._selector.register(self._wake, selectors.EVENT_READ)
+
+    def wait(self) -> bool:
+        """Block until a connection is waiting (``True``) or ``stop()`` woke every worker."""
+        if self._epoll is not None:
+            ready = [fd for fd, _ in self._epoll.poll()]
+        else:
+            assert self._selector is not None
+            ready = [key.fd for key, _ in self._selector.select()]
+        return self._wake not in ready
+
+    def close(self) -> None:
+        if self._epoll is not None:
+            self._epoll.close()
+        if self._selector is not None:
+            self._selector.close()
+
+
 class CosRequestHandler(WSGIRequestHandler):
     """werkzeug's handler, HTTP/1.1, without its banner, its logging or Nagle's algorithm."""
 
     server: CosWSGIServer
+    _headers_buffer: list[bytes]
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     _in_app = False
@@ -170,9 +210,147 @@ class CosRequestHandler(WSGIRequestHandler):
     def run_wsgi(self) -> None:
         self._in_app = True
         try:
-            super().run_wsgi()
+            if self.request_version == "HTTP/0.9":
+                super().run_wsgi()  # no status line, no headers: werkzeug's own way
+            else:
+                self._run_wsgi()
         finally:
             self._in_app = False
+
+    def _run_wsgi(self) -> None:
+        """werkzeug's ``run_wsgi`` (3.1), sending the same bytes with fewer calls: the status
+        line, headers and first body chunk go out in one ``sendall``, and the post-response
+        drain waits with ``poll`` instead of a new epoll selector per request."""
+        if self.headers.get("Expect", "").lower().strip() == "100-continue":
+            self.wfile.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+        self.environ = environ = self.make_environ()
+        status_set: str | None = None
+        headers_set: list[tuple[str, str]] | None = None
+        status_sent: str | None = None
+        headers_sent: list[tuple[str, str]] | None = None
+        chunk_response: bool = False
+
+        def write(data: bytes) -> None:
+            nonlocal status_sent, headers_sent, chunk_response
+            assert status_set is not None, "write() before start_response"
+            assert headers_set is not None, "write() before start_response"
+            if status_sent is None:
+                status_sent = status_set
+                headers_sent = headers_set
+                try:
+                    code_str, msg = status_sent.split(None, 1)
+                except ValueError:
+                    code_str, msg = status_sent, ""
+                code = int(code_str)
+                self.send_response(code, msg)
+                # http.server's send_header, inlined: same bytes, same failure on a value
+                # that is not Latin-1 (nothing sent yet, as there).
+                lines = self._headers_buffer
+                header_keys = set()
+                for key, value in headers_sent:
+                    line = "%s: %s\r\n" % (key, value)  # noqa: UP031 - http.server's format
+                    lines.append(line.encode("latin-1", "strict"))
+                    lower = key.lower()
+                    header_keys.add(lower)
+                    if lower == "connection":
+                        if value.lower() == "close":
+                            self.close_connection = True
+                        elif value.lower() == "keep-alive":
+                            self.close_connection = False
+                if (
+                    not (
+                        "content-length" in header_keys
+                        or environ["REQUEST_METHOD"] == "HEAD"
+                        or (100 <= code < 200)
+                        or code in {204, 304}
+                    )
+                    and self.protocol_version >= "HTTP/1.1"
+                ):
+                    chunk_response = True
+                    lines.append(b"Transfer-Encoding: chunked\r\n")
+                # werkzeug always closes the connection.
+                lines.append(b"Connection: close\r\n\r\n")
+                self.close_connection = True
+                if isinstance(data, bytes) and data and not chunk_response:
+                    lines.append(data)  # the body goes with the headers
+                    self.wfile.write(b"".join(lines))
+                    self._headers_buffer = []
+                    self.wfile.flush()
+                    return
+                self.wfile.write(b"".join(lines))
+                self._headers_buffer = []
+
+            assert isinstance(data, bytes), "applications must write bytes"
+            if data:
+                if chunk_response:
+                    self.wfile.write(hex(len(data))[2:].encode())
+                    self.wfile.write(b"\r\n")
+                self.wfile.write(data)
+                if chunk_response:
+                    self.wfile.write(b"\r\n")
+            self.wfile.flush()
+
+        def start_response(status, headers, exc_info=None):  # type: ignore[no-untyped-def]
+            nonlocal status_set, headers_set
+            if exc_info:
+                try:
+                    if headers_sent:
+                        raise exc_info[1].with_traceback(exc_info[2])
+                finally:
+                    exc_info = None
+            elif headers_set:
+                raise AssertionError("Headers already set")
+            status_set = status
+            headers_set = headers
+            return write
+
+        def execute(app: WSGIApplication) -> None:
+            application_iter = app(environ, start_response)
+            try:
+                for data in application_iter:
+                    write(data)
+                if not headers_sent:
+                    write(b"")
+                if chunk_response:
+                    self.wfile.write(b"0\r\n\r\n")
+            finally:
+                # Discard what the client still sends (werkzeug's drain: up to 10 ms between
+                # reads, 10 MB a read, 1000 reads or 10 GB at most).
+                poller = select.poll()
+                poller.register(self.connection, select.POLLIN)
+                total_size = 0
+                total_reads = 0
+                while poller.poll(10):
+                    drained = self.rfile.read(10_000_000)
+                    total_size += len(drained)
+                    total_reads += 1
+                    if not drained or total_size >= 10_000_000_000 or total_reads > 1000:
+                        break
+                if hasattr(application_iter, "close"):
+                    application_iter.close()
+
+        try:
+            execute(self.server.app)
+        except connection_dropped_errors as e:
+            self.connection_dropped(e, environ)
+        except Exception as e:
+            if self.server.passthrough_errors:
+                raise
+            if status_sent is not None and chunk_response:
+                self.close_connection = True
+            try:
+                # if the headers were not sent yet, they may be set again
+                if status_sent is None:
+                    status_set = None
+                    headers_set = None
+                execute(InternalServerError())
+            except Exception:
+                pass
+            from werkzeug.debug.tbtools import DebugTraceback
+
+            message = DebugTraceback(e).render_traceback_text()
+            self.server.log("error", f"Error on request:\n{message}")
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         pass
@@ -215,7 +393,8 @@ class CosWSGIServer(ThreadedWSGIServer):
         self._connections: dict[socket.socket, _Connection] = {}
         self._threads: list[threading.Thread] = []
         self._stopping = False
-        self._thread: threading.Thread | None = None
+        self._idle = 0  # workers not serving a connection
+        self._accept_lock = threading.Lock()
         self._wake_r, self._wake_w = socket.socketpair()
         socketserver.TCPServer.__init__(
             self,
@@ -258,49 +437,67 @@ class CosWSGIServer(ThreadedWSGIServer):
     # -- serving -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.serve_forever, name=f"cos-cors-server:{self.port}", daemon=True
-        )
-        self._thread.start()
+        """Serve from a pool of worker threads, grown as connections overlap."""
+        self._spawn()
+
+    def _spawn(self) -> None:
+        """Add a worker to the pool; each one persists until :meth:`stop`."""
+        with self._lock:  # held while it starts: stop() never sees it unstarted
+            if self._stopping:
+                return
+            waiter = _Waiter(self.socket, self._wake_r)
+            thread = threading.Thread(
+                target=self._work, args=(waiter,), name=f"cos-cors-worker:{self.port}", daemon=True
+            )
+            self._threads.append(thread)
+            self._idle += 1
+            thread.start()
 
     def serve_forever(self, poll_interval: float = 0.5) -> None:
-        """Accept connections until :meth:`stop`; wakes at once, never polls."""
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.socket, selectors.EVENT_READ, None)
-            selector.register(self._wake_r, selectors.EVENT_READ, self)
-            while not self._stopping:
-                for key, _ in selector.select():
-                    if key.data is self or self._stopping:
-                        return
-                    self._accept()
+        """Serve from the calling thread (and the workers it adds) until :meth:`stop`."""
+        with self._lock:
+            if self._stopping:
+                return
+            waiter = _Waiter(self.socket, self._wake_r)
+            self._threads.append(threading.current_thread())
+            self._idle += 1
+        self._work(waiter)
 
-    def _accept(self) -> None:
+    def _work(self, waiter: _Waiter) -> None:
+        """A worker: wait for a connection (or the wake-up of :meth:`stop`), accept it, serve it,
+        and again. Each worker waits on its own epoll, which the kernel wakes alone for a new
+        connection (``EPOLLEXCLUSIVE``): one thread wakes per connection, and serves it. When
+        no other worker is left waiting, the pool grows by one."""
+        me = threading.current_thread()
         try:
-            sock, address = self.get_request()
-        except OSError:
-            return
-        try:
-            self.process_request(sock, address)
-        except Exception:
-            self.handle_error(sock, address)
-            self.shutdown_request(sock)
+            while not self._stopping:
+                if not waiter.wait():
+                    return
+                with self._accept_lock:  # stop() takes it: nobody accepts past that point
+                    if self._stopping:
+                        return
+                    try:
+                        sock, address = self.get_request()
+                    except OSError:
+                        continue  # another worker took it, or the client is already gone
+                    connection = _Connection(sock, address, thread=me)
+                    with self._lock:
+                        self._connections[sock] = connection
+                        self._idle -= 1
+                        grow = self._idle == 0
+                if grow:
+                    self._spawn()
+                self._serve_connection(connection)
+        finally:
+            waiter.close()
 
     def process_request(self, request: Any, client_address: Any) -> None:
-        sock: socket.socket = request
-        connection = _Connection(sock, client_address)
-        thread = threading.Thread(
-            target=self._serve_connection,
-            args=(connection,),
-            name=f"cos-cors-handler:{self.port}",
-            daemon=True,
-        )
-        connection.thread = thread
+        """socketserver's entry point, for callers of ``handle_request()``: served inline."""
+        connection = _Connection(request, client_address, thread=threading.current_thread())
         with self._lock:
-            if len(self._threads) >= 64:
-                self._threads = [t for t in self._threads if t.is_alive()]
-            self._threads.append(thread)
-            self._connections[sock] = connection
-        thread.start()
+            self._connections[request] = connection
+            self._idle -= 1
+        self._serve_connection(connection)
 
     def _serve_connection(self, connection: _Connection) -> None:
         try:
@@ -311,6 +508,7 @@ class CosWSGIServer(ThreadedWSGIServer):
             self.shutdown_request(connection.sock)
             with self._lock:
                 self._connections.pop(connection.sock, None)
+                self._idle += 1
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         self.problems.add(
@@ -342,16 +540,24 @@ class CosWSGIServer(ThreadedWSGIServer):
         """Stop accepting, finish or cut what is in flight, join every thread, close every
         socket. Bounded by ``stop_timeout``; whatever had to be cut is added to ``problems``."""
         deadline = time.monotonic() + self.stop_timeout
-        self._stopping = True
+        with self._lock:
+            self._stopping = True
         with contextlib.suppress(OSError):
-            self._wake_w.send(b"\0")
-        if self._thread is not None:
-            self._thread.join(max(0.0, deadline - time.monotonic()))
-            if self._thread.is_alive():
-                self.problems.add("the server thread did not stop in time")
-        self._refuse_pending()
-        self._close_sockets()
+            self._wake_w.send(b"\0")  # left unread: every worker that selects next wakes too
+        # Holding the accept lock, no worker is accepting: what is left in the backlog is refused.
+        locked = self._accept_lock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        if not locked:
+            self.problems.add("the server thread did not stop in time")
+        try:
+            self._refuse_pending()
+            self.socket.close()
+        finally:
+            if locked:
+                self._accept_lock.release()
         self._finish_connections(deadline)
+        # Only now: a worker that had not reached its wait yet still finds the wake-up there.
+        self._wake_r.close()
+        self._wake_w.close()
         _release_port(self.port)
 
     def _refuse_pending(self) -> None:
@@ -404,6 +610,8 @@ class CosWSGIServer(ThreadedWSGIServer):
                     )
                     connection.shutdown(socket.SHUT_RDWR)
         for thread in threads:
+            if thread is threading.current_thread():
+                continue  # stop() called from serve_forever's own thread
             thread.join(max(0.0, deadline - time.monotonic()) + 0.1)
             if thread.is_alive():
                 self.problems.add(f"handler thread {thread.name} still running after stop")
