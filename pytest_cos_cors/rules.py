@@ -169,7 +169,7 @@ class CORSRule:
         for key, value in data.items():
             xml_name = _RULE_KEYS.get(key)
             if xml_name is None:
-                raise _unknown_key(key, _RULE_KEYS, what="rule")
+                raise _unknown_key(key, [*_RULE_KEYS, "CORSRule"], what="rule")
             if xml_name in values:
                 raise malformed(f"{xml_name} given twice", field=xml_name)
             values[xml_name] = value

@@ -107,8 +107,8 @@ BAD_MARKERS = [
     ),
     pytest.param(
         '{"CORSRules": [{"AllowedOrigin": "*", "AllowedMethod": "GET"}]}',
-        f"{WHERE}, rules[0].CORSRules: unknown rule key 'CORSRules' "
-        "[COS would answer MalformedXML]",
+        f"{WHERE}, rules[0].CORSRules: unknown rule key 'CORSRules' (did you mean "
+        "'CORSRule'?) [COS would answer MalformedXML]",
         id="misspelt-configuration-key",
     ),
     pytest.param(
