@@ -47,7 +47,6 @@ class Target:
     bucket: str | None
     path: str
     key: str
-    virtual_host: bool
     region: str | None
     request_path: str
 
@@ -76,13 +75,12 @@ def resolve(host: str | None, request_uri: str) -> Target:
             bucket=match.group("bucket").lower(),
             path=path,
             key=unquote(path[1:]),
-            virtual_host=True,
             region=match.group("region").lower(),
             request_path=path,
         )
     first, _, rest = path[1:].partition("/")
     bucket = unquote(first)
     if not bucket:
-        return Target(None, path, "", False, None, path)
+        return Target(None, path, "", None, path)
     object_path = "/" + rest
-    return Target(bucket, object_path, unquote(rest), False, None, path)
+    return Target(bucket, object_path, unquote(rest), None, path)

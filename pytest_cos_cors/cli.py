@@ -32,7 +32,6 @@ ACLS = ("private", "public-read", "public-read-write")
 #: Exit statuses.
 OK, REFUSED, USAGE = 0, 1, 2
 
-Runner = Callable[[argparse.Namespace], int]
 Registration = Callable[["argparse._SubParsersAction[argparse.ArgumentParser]"], None]
 
 

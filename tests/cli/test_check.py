@@ -12,38 +12,7 @@ import pytest
 from pytest_cos_cors.cli import main
 
 # SPEC §8, configuration A.
-CONFIG_A = """<?xml version="1.0" encoding="UTF-8"?>
-<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>Range</AllowedHeader>
-    <AllowedHeader>x-cos-server-side-encryption-customer-algorithm</AllowedHeader>
-    <AllowedHeader>x-cos-server-side-encryption-customer-key</AllowedHeader>
-    <AllowedHeader>x-cos-server-side-encryption-customer-key-MD5</AllowedHeader>
-    <ExposeHeader>Content-Length</ExposeHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <ExposeHeader>x-cos-meta-author</ExposeHeader>
-    <MaxAgeSeconds>600</MaxAgeSeconds>
-  </CORSRule>
-  <CORSRule>
-    <ID>example-id</ID>
-    <AllowedOrigin>https://example.com</AllowedOrigin>
-    <AllowedOrigin>https://bar.com</AllowedOrigin>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>POST</AllowedMethod>
-    <AllowedMethod>DELETE</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>Content-Length</ExposeHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <ExposeHeader>x-cos-meta-author</ExposeHeader>
-    <MaxAgeSeconds>600</MaxAgeSeconds>
-  </CORSRule>
-</CORSConfiguration>
-"""
+CONFIG_A = (Path(__file__).parent.parent / "data" / "spec_configuration_a.xml").read_text()
 
 EXAMPLE_1 = """\
 200 allowed by rules[1] (ID 'example-id')

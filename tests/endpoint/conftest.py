@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 import requests
@@ -15,38 +16,8 @@ from pytest_cos_cors.endpoint import CosCorsEndpoint
 BUCKET = "examplebucket-1250000000"
 HOST = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
 
-CONFIG_A = """<?xml version="1.0" encoding="UTF-8"?>
-<CORSConfiguration>
-  <CORSRule>
-    <AllowedOrigin>*</AllowedOrigin>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>Range</AllowedHeader>
-    <AllowedHeader>x-cos-server-side-encryption-customer-algorithm</AllowedHeader>
-    <AllowedHeader>x-cos-server-side-encryption-customer-key</AllowedHeader>
-    <AllowedHeader>x-cos-server-side-encryption-customer-key-MD5</AllowedHeader>
-    <ExposeHeader>Content-Length</ExposeHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <ExposeHeader>x-cos-meta-author</ExposeHeader>
-    <MaxAgeSeconds>600</MaxAgeSeconds>
-  </CORSRule>
-  <CORSRule>
-    <ID>example-id</ID>
-    <AllowedOrigin>https://example.com</AllowedOrigin>
-    <AllowedOrigin>https://bar.com</AllowedOrigin>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>POST</AllowedMethod>
-    <AllowedMethod>DELETE</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>Content-Length</ExposeHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <ExposeHeader>x-cos-meta-author</ExposeHeader>
-    <MaxAgeSeconds>600</MaxAgeSeconds>
-  </CORSRule>
-</CORSConfiguration>
-"""
+# SPEC §8, configuration A, as a COS XML document.
+CONFIG_A = (Path(__file__).parent.parent / "data" / "spec_configuration_a.xml").read_text()
 
 RULE_1 = {
     "AllowedOrigin": ["*"],
