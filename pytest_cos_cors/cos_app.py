@@ -1,21 +1,16 @@
 """The WSGI application that answers like COS: request in, response and :class:`Exchange` out
-(SPEC §1, §2, §4, §5, §6). CORS verdicts come from the evaluator only."""
+(SPEC §1, §2, §4, §5, §6), with routing and one handler per COS operation. CORS verdicts come
+from the evaluator only; the wire format (status line, dates, ids, COS headers) from
+:mod:`.wire`; what a request says (sub-resource, digest, range, signature) from
+:mod:`.request_parsing`."""
 
 from __future__ import annotations
 
-import base64
-import binascii
-import hashlib
-import itertools
-import os
 import re
-import secrets
 import time
 import traceback
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from email.utils import formatdate
-from http import HTTPStatus
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -23,17 +18,16 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
-from . import cos_xml
+from . import cos_xml, wire
 from .addressing import Target, bucket_host, quote_key, resolve
+from .constants import ACLS
 from .errors import (
     ACCESS_DENIED,
-    BAD_DIGEST,
     BUCKET_EXISTS,
     BUCKET_NOT_EMPTY,
     BUCKET_REQUIRED,
     INTERNAL_ERROR,
     INVALID_ACL,
-    INVALID_DIGEST,
     INVALID_MAX_KEYS,
     MAX_BODY_BYTES,
     NO_CORS_CONFIGURATION,
@@ -47,48 +41,21 @@ from .errors import (
 )
 from .evaluator import Decision, evaluate_actual, evaluate_preflight
 from .recording import Exchange, ExchangeLog, HeaderMap, Problems
+from .request_parsing import (
+    READS,
+    WRITES,
+    check_content_md5,
+    environ_headers,
+    is_anonymous,
+    parse_range,
+    sub_resource,
+    user_metadata,
+)
 from .rules import CORSConfiguration
-from .server import SERVER_NAME
-from .store import ACLS, BucketInfo, Store, StoredObject
+from .store import BucketInfo, Store, StoredObject
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-#: Query keys that carry a signature: their presence makes a request non-anonymous.
-SIGNATURE_PARAMS = frozenset({"q-sign-algorithm", "sign", "x-amz-signature", "signature"})
-#: Form fields that carry a browser form upload's signature.
-SIGNATURE_FIELDS = frozenset(
-    {"q-sign-algorithm", "q-signature", "signature", "x-amz-signature", "sign"}
-)
-#: Query keys that are parameters, not sub-resources (lower-case).
-_PARAMETERS = frozenset(
-    {
-        "q-sign-algorithm",
-        "q-ak",
-        "q-sign-time",
-        "q-key-time",
-        "q-header-list",
-        "q-url-param-list",
-        "q-signature",
-        "sign",
-        "signature",
-        "awsaccesskeyid",
-        "expires",
-        "x-cos-security-token",
-        "x-amz-security-token",
-        "prefix",
-        "max-keys",
-        "marker",
-        "delimiter",
-        "encoding-type",
-        "x-id",
-        "versionid",
-    }
-)
-_PARAMETER_PREFIXES = ("x-amz-", "response-")
-_META_PREFIXES = ("x-cos-meta-", "x-amz-meta-")
-READS = frozenset({"GET", "HEAD"})
-WRITES = frozenset({"PUT", "POST", "DELETE"})
 
 
 class CosResponse(Response):
@@ -130,7 +97,7 @@ class _Answer:
     def of(
         cls, code: int, body: bytes, headers: list[tuple[str, str]], environ: WSGIEnvironment
     ) -> _Answer:
-        status = status_line(code)
+        status = wire.status_line(code)
         if not (100 <= code < 200 or code == 204 or code == 304):
             for name, value in headers:
                 if (
@@ -152,18 +119,6 @@ class _Answer:
         return self.body
 
 
-def _environ_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
-    """``Request(environ).headers.items()``: the same names, values and order, built directly."""
-    pairs = []
-    for key, value in environ.items():
-        if key[:5] == "HTTP_":
-            if key != "HTTP_CONTENT_TYPE" and key != "HTTP_CONTENT_LENGTH":
-                pairs.append((key[5:].replace("_", "-").title(), value))
-        elif (key == "CONTENT_TYPE" or key == "CONTENT_LENGTH") and value:
-            pairs.append((key.replace("_", "-").title(), value))
-    return pairs
-
-
 @dataclass
 class Reply:
     """What the application decided to answer, before COS's common headers are added."""
@@ -182,7 +137,7 @@ class _Context:
         self.request = request
         self.target = target
         self.region = region
-        self.request_id = _request_id()
+        self.request_id = wire.request_id()
         self._trace_id: str | None = None
         self.decision: Decision | None = None
         self.is_preflight = request.method == "OPTIONS"
@@ -192,7 +147,7 @@ class _Context:
     def trace_id(self) -> str:
         """Drawn when first needed: only error answers carry one."""
         if self._trace_id is None:
-            self._trace_id = _trace_id()
+            self._trace_id = wire.trace_id()
         return self._trace_id
 
     def error(self, status: int, code: str, message: str) -> Reply:
@@ -205,125 +160,6 @@ class _Context:
 
     def cos_error(self, error: CosError) -> Reply:
         return self.error(error.status, error.code, error.message)
-
-
-_PROCESS = f"{os.getpid():x}_{secrets.token_hex(4)}"
-_COUNTER = itertools.count(1)
-
-
-def _request_id() -> str:
-    raw = f"{int(time.time()):x}_{_PROCESS}_{next(_COUNTER):x}"
-    return base64.b64encode(raw.encode()).decode()
-
-
-def _trace_id() -> str:
-    return base64.b64encode(secrets.token_hex(40).encode()).decode()
-
-
-def protocol_error(
-    status: int, message: str | None, target: str
-) -> tuple[bytes, list[tuple[str, str]]]:
-    """A COS ``<Error>`` for a request the HTTP layer refused before the application saw it
-    (a malformed request line, too many or too long headers...): body and headers."""
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = "Unknown"
-    code = "".join(word[:1].upper() + word[1:] for word in phrase.replace("-", " ").split())
-    path = target.split("?", 1)[0] if target.startswith("/") else "/"
-    request_id = _request_id()
-    trace_id = _trace_id()
-    body = cos_xml.error_body(code, message or phrase, path, request_id, trace_id)
-    headers = [
-        ("Content-Type", "application/xml"),
-        ("Content-Length", str(len(body))),
-        ("Date", _http_date()),
-        ("Server", SERVER_NAME),
-        ("x-cos-request-id", request_id),
-        ("x-cos-trace-id", trace_id),
-    ]
-    return body, headers
-
-
-_STATUS_LINES: dict[int, str] = {}
-
-
-def status_line(code: int) -> str:
-    """``403 Forbidden``: the RFC 9110 reason phrase (werkzeug would send ``403 FORBIDDEN``)."""
-    line = _STATUS_LINES.get(code)
-    if line is None:
-        try:
-            line = f"{code} {HTTPStatus(code).phrase}"
-        except ValueError:
-            line = f"{code} Unknown"
-        _STATUS_LINES[code] = line
-    return line
-
-
-def _iso(timestamp: float) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
-
-
-_DATE: tuple[int, str] = (0, "")
-
-
-def _http_date(timestamp: float | None = None) -> str:
-    global _DATE
-    if timestamp is not None:
-        return formatdate(timestamp, usegmt=True)
-    # The current time, formatted once a second (the format has no finer field).
-    now = int(time.time())
-    cached = _DATE
-    if cached[0] != now:
-        cached = _DATE = (now, formatdate(now, usegmt=True))
-    return cached[1]
-
-
-def sub_resource(args: Iterable[str]) -> str | None:
-    """The first query key that names a sub-resource (``cors``, ``acl``...), if any."""
-    for name in args:
-        lower = name.lower()
-        if lower in _PARAMETERS or lower.startswith(_PARAMETER_PREFIXES):
-            continue
-        return name
-    return None
-
-
-def check_content_md5(header: str | None, body: bytes) -> tuple[str, str] | None:
-    """``(code, message)`` when ``Content-MD5`` is present and wrong (SPEC §3 row 2)."""
-    if header is None:
-        return None
-    try:
-        digest = base64.b64decode(header.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        return "InvalidDigest", INVALID_DIGEST
-    if len(digest) != 16:
-        return "InvalidDigest", INVALID_DIGEST
-    if digest != hashlib.md5(body).digest():
-        return "BadDigest", BAD_DIGEST
-    return None
-
-
-def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
-    """One satisfiable ``bytes=a-b`` (or ``a-``, ``-n``) range as inclusive bounds."""
-    if not value:
-        return None
-    unit, _, spec = value.strip().partition("=")
-    if unit.strip().lower() != "bytes" or "," in spec:
-        return None
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
-        return None
-    if first == "":
-        if last == "" or int(last) == 0 or size == 0:
-            return None
-        return max(0, size - int(last)), size - 1
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or start > end:
-        return None
-    return start, end
 
 
 class CosApp:
@@ -342,7 +178,9 @@ class CosApp:
         except ClientDisconnected:
             # The client went away in the middle of its request (or was cut off at stop, which
             # the server reports): there is nobody to answer and nothing to record.
-            response = CosResponse(b"", status=status_line(400), headers=[("Content-Length", "0")])
+            response = CosResponse(
+                b"", status=wire.status_line(400), headers=[("Content-Length", "0")]
+            )
         except Exception:
             self.problems.add(
                 f"the endpoint failed on {environ.get('REQUEST_METHOD')} "
@@ -351,20 +189,10 @@ class CosApp:
             response = self._last_resort(environ)
         return response(environ, start_response)
 
-    def _last_resort(self, environ: WSGIEnvironment) -> CosResponse:
-        request_id = _request_id()
-        trace_id = _trace_id()
-        resource = str(environ.get("PATH_INFO") or "/")
-        body = cos_xml.error_body("InternalError", INTERNAL_ERROR, resource, request_id, trace_id)
-        headers = [
-            ("Content-Type", "application/xml"),
-            ("Content-Length", str(len(body))),
-            ("Date", _http_date()),
-            ("Server", SERVER_NAME),
-            ("x-cos-request-id", request_id),
-            ("x-cos-trace-id", trace_id),
-        ]
-        return CosResponse(body, status=status_line(500), headers=headers)
+    @staticmethod
+    def _last_resort(environ: WSGIEnvironment) -> CosResponse:
+        body, headers = wire.internal_error(str(environ.get("PATH_INFO") or "/"))
+        return CosResponse(body, status=wire.status_line(500), headers=headers)
 
     def _answer(self, environ: WSGIEnvironment) -> _Answer:
         timestamp = time.time()
@@ -395,7 +223,7 @@ class CosApp:
                         if environ.get("QUERY_STRING")
                         else _NO_QUERY
                     ),
-                    headers=HeaderMap(_environ_headers(environ)),
+                    headers=HeaderMap(environ_headers(environ)),
                     status=reply.status,
                     response_headers=HeaderMap(response.headers),
                     decision=context.decision,
@@ -421,11 +249,8 @@ class CosApp:
         headers.extend(entity)
         if context.decision is not None:
             headers.extend(context.decision.headers.items())
-        headers.append(("Date", _http_date()))
-        headers.append(("Server", SERVER_NAME))
-        headers.append(("x-cos-request-id", context.request_id))
-        if reply.error:
-            headers.append(("x-cos-trace-id", context.trace_id))
+        trace_id = context.trace_id if reply.error else None
+        headers.extend(wire.cos_headers(context.request_id, trace_id))
         return _Answer.of(reply.status, reply.body, headers, environ)
 
     # -- routing -----------------------------------------------------------------------------
@@ -477,17 +302,7 @@ class CosApp:
         method = context.request.method
         if info.acl == "public-read" and method in READS:
             return False
-        return self._anonymous(context.request)
-
-    @staticmethod
-    def _anonymous(request: Request) -> bool:
-        if "Authorization" in request.headers:
-            return False
-        if any(k.lower() in SIGNATURE_PARAMS for k in request.args):
-            return False
-        if request.method == "POST" and request.mimetype == "multipart/form-data":
-            return not any(k.lower() in SIGNATURE_FIELDS for k in request.form)
-        return True
+        return is_anonymous(context.request)
 
     # -- preflight ---------------------------------------------------------------------------
 
@@ -585,7 +400,7 @@ class CosApp:
                     "Contents",
                     [
                         ("Key", key),
-                        ("LastModified", _iso(stored.last_modified)),
+                        ("LastModified", wire.iso_date(stored.last_modified)),
                         ("ETag", stored.etag),
                         ("Size", str(len(stored.data))),
                     ],
@@ -607,8 +422,7 @@ class CosApp:
         content_type = next(
             (v for k, v in form.items() if k.lower() == "content-type"), "application/octet-stream"
         )
-        metadata = [(k.lower(), v) for k, v in form.items() if k.lower().startswith(_META_PREFIXES)]
-        stored = StoredObject.create(data, content_type, metadata)
+        stored = StoredObject.create(data, content_type, user_metadata(form.items()))
         self.store.put_object(info.name, key, stored)
         location = f"http://{bucket_host(info.name, info.region)}/{quote_key(key)}"
         headers = [("ETag", stored.etag), ("Location", location)]
@@ -638,13 +452,10 @@ class CosApp:
             digest_error = check_content_md5(request.headers.get("Content-MD5"), body)
             if digest_error is not None:
                 return context.error(400, *digest_error)
-            metadata = [
-                (k.lower(), v)
-                for k, v in request.headers.items()
-                if k.lower().startswith(_META_PREFIXES)
-            ]
             stored = StoredObject.create(
-                body, request.headers.get("Content-Type") or "application/octet-stream", metadata
+                body,
+                request.headers.get("Content-Type") or "application/octet-stream",
+                user_metadata(request.headers.items()),
             )
             self.store.put_object(bucket, key, stored)
             return Reply(200, headers=[("ETag", stored.etag)])
@@ -675,7 +486,7 @@ class CosApp:
             *extra,
             ("Accept-Ranges", "bytes"),
             ("ETag", stored.etag),
-            ("Last-Modified", _http_date(stored.last_modified)),
+            ("Last-Modified", wire.http_date(stored.last_modified)),
             *stored.metadata,
         ]
         if context.request.method == "HEAD":

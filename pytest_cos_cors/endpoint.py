@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .addressing import bucket_host, quote_key
 from .assertions import AssertionsMixin
+from .constants import DEFAULT_ACL, DEFAULT_BUCKET, DEFAULT_HOST, DEFAULT_REGION
 from .cos_app import CosApp
 from .recording import Exchange, ExchangeLog, Problems
 from .rules import CORSConfiguration
@@ -59,11 +60,11 @@ class CosCorsEndpoint(AssertionsMixin):
 
     def __init__(
         self,
-        bucket: str = "examplebucket-1250000000",
-        region: str = "ap-beijing",
-        host: str = "127.0.0.1",
+        bucket: str = DEFAULT_BUCKET,
+        region: str = DEFAULT_REGION,
+        host: str = DEFAULT_HOST,
         port: int = 0,
-        acl: str = "public-read-write",
+        acl: str = DEFAULT_ACL,
         *,
         max_exchanges: int | EllipsisType | None = ...,
     ) -> None:
@@ -120,6 +121,25 @@ class CosCorsEndpoint(AssertionsMixin):
         problems = self._problems.snapshot()
         if problems:
             raise CosCorsEndpointError(problems)
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What :meth:`check` would report, oldest first (a snapshot; empty when all is well):
+        each handler failure with its traceback, each request cut off at stop."""
+        return self._problems.snapshot()
+
+    def clear_problems(self) -> None:
+        """Forget the problems reported so far, so that :meth:`check` (and the ``cos_cors``
+        fixture's teardown) passes again: for a test that provokes a failure on purpose and has
+        already asserted on it."""
+        self._problems.clear()
+
+    def requests_in_progress(self) -> int:
+        """How many requests the endpoint is serving right now: their request line has arrived
+        and the endpoint has not answered yet (0 when it is not running). A test can wait on it
+        to be sure a request reached the endpoint before it does something concurrent."""
+        server = self._server
+        return 0 if server is None else server.requests_in_progress()
 
     def __enter__(self) -> Self:
         self.start()
@@ -228,7 +248,7 @@ class CosCorsEndpoint(AssertionsMixin):
 
     # -- buckets, rules, objects -------------------------------------------------------------
 
-    def add_bucket(self, name: str, acl: str = "public-read-write") -> None:
+    def add_bucket(self, name: str, acl: str = DEFAULT_ACL) -> None:
         """Add a bucket (in the endpoint's region); ``ValueError`` if it exists."""
         if not name or "/" in name:
             raise ValueError(f"not a bucket name: {name!r}")
@@ -272,7 +292,7 @@ class CosCorsEndpoint(AssertionsMixin):
     @property
     def preflights(self) -> tuple[Exchange, ...]:
         """The ``OPTIONS`` exchanges, oldest first (a snapshot)."""
-        return tuple(e for e in self._log.snapshot() if e.is_preflight)
+        return self._log.filter(is_preflight=True)
 
     @property
     def dropped_exchanges(self) -> int:

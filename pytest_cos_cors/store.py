@@ -9,14 +9,18 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from .rules import CORSConfiguration
+from .constants import ACLS
 
-ACLS = ("private", "public-read", "public-read-write")
+if TYPE_CHECKING:
+    from .rules import CORSConfiguration
 
 
 @dataclass(frozen=True)
 class StoredObject:
+    """An object as stored: its content, type, user metadata, ETag and modification time."""
+
     data: bytes
     content_type: str
     metadata: tuple[tuple[str, str], ...]
@@ -56,12 +60,15 @@ class _Bucket:
 
 
 def check_acl(acl: str) -> str:
+    """``acl`` itself when it is a canned ACL COS knows; ``ValueError`` otherwise."""
     if acl not in ACLS:
         raise ValueError(f"unknown ACL {acl!r}: use one of {', '.join(ACLS)}")
     return acl
 
 
 class UnknownBucketError(KeyError):
+    """A bucket the endpoint does not have; the message lists those it has."""
+
     def __init__(self, name: str, known: Iterable[str]) -> None:
         names = ", ".join(repr(n) for n in known) or "none"
         super().__init__(f"no bucket {name!r} on this endpoint (buckets: {names})")

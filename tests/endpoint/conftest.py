@@ -3,18 +3,18 @@ at teardown, and helpers to speak to it over real HTTP."""
 
 from __future__ import annotations
 
-import http.client
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
+from rawhttp import RawResponse, send
+from values import BUCKET as BUCKET  # re-exported for the tests of this folder
+from values import BUCKET_HOST
 
 from pytest_cos_cors.endpoint import CosCorsEndpoint
 
-BUCKET = "examplebucket-1250000000"
-HOST = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
+HOST = BUCKET_HOST
 
 # SPEC §8, configuration A, as a COS XML document.
 CONFIG_A = (Path(__file__).parent.parent / "data" / "spec_configuration_a.xml").read_text()
@@ -39,27 +39,6 @@ def session() -> Iterator[requests.Session]:
         yield s
 
 
-@dataclass(frozen=True)
-class Wire:
-    """A response as it came over the wire: status line, headers in order, body."""
-
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        values = self.all(name)
-        assert len(values) <= 1, f"{name} sent {len(values)} times: {values}"
-        return values[0] if values else None
-
-    def all(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def names(self) -> list[str]:
-        return [k for k, _ in self.headers]
-
-
 def raw_request(
     ep: CosCorsEndpoint,
     method: str,
@@ -67,23 +46,10 @@ def raw_request(
     headers: dict[str, str] | None = None,
     body: bytes | None = None,
     host: str | None = None,
-) -> Wire:
+) -> RawResponse:
     """Send one request with exactly these headers (``Host`` defaults to the bucket's
-    virtual host) and read the raw answer."""
-    connection = http.client.HTTPConnection("127.0.0.1", ep.port, timeout=10)
-    try:
-        connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        connection.putheader("Host", host or HOST)
-        for name, value in (headers or {}).items():
-            connection.putheader(name, value)
-        if body is not None:
-            connection.putheader("Content-Length", str(len(body)))
-        connection.endheaders(body)
-        response = connection.getresponse()
-        data = response.read()
-        return Wire(response.status, response.reason, list(response.getheaders()), data)
-    finally:
-        connection.close()
+    virtual host, ``Content-Length`` comes with a body) and read the raw answer."""
+    return send(ep.port, method, target, [("Host", host or HOST), *(headers or {}).items()], body)
 
 
 def error_xml(code: str, message: str, resource: str, request_id: str, trace_id: str) -> bytes:
@@ -96,7 +62,7 @@ def error_xml(code: str, message: str, resource: str, request_id: str, trace_id:
     ).encode()
 
 
-def assert_error(wire: Wire, status: int, code: str, message: str, resource: str) -> None:
+def assert_error(wire: RawResponse, status: int, code: str, message: str, resource: str) -> None:
     """Status, COS headers and the error body byte for byte."""
     __tracebackhide__ = True
     assert wire.status == status, (wire.status, wire.body)

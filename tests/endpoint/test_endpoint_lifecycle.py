@@ -18,6 +18,7 @@ from pytest_cos_cors.endpoint import CosCorsEndpoint, CosCorsEndpointError
 from pytest_cos_cors.errors import CosError
 from pytest_cos_cors.recording import Exchange, ExchangeLog, HeaderMap
 from pytest_cos_cors.rules import CORSConfiguration, CORSRule
+from pytest_cos_cors.store import Store
 
 from .conftest import BUCKET, CONFIG_A, HOST, raw_request
 
@@ -88,9 +89,7 @@ def test_request_in_flight_at_stop_is_cut_and_reported() -> None:
             "Content-Length: 10\r\n\r\n12345".encode()
         )
         deadline = time.monotonic() + 5
-        server = endpoint._server
-        assert server is not None
-        while not any(c.state == "request" for c in list(server._connections.values())):
+        while not endpoint.requests_in_progress():
             assert time.monotonic() < deadline, "the request never reached the application"
             time.sleep(0.001)
         started = time.perf_counter()
@@ -101,13 +100,23 @@ def test_request_in_flight_at_stop_is_cut_and_reported() -> None:
         endpoint.check()
 
 
+def test_requests_in_progress_counts_requests_not_yet_answered() -> None:
+    endpoint = CosCorsEndpoint()
+    assert endpoint.requests_in_progress() == 0  # not running
+    with endpoint:
+        assert endpoint.requests_in_progress() == 0
+        assert raw_request(endpoint, "PUT", "/k", body=b"x").status == 200
+        assert endpoint.requests_in_progress() == 0  # answered
+    assert endpoint.requests_in_progress() == 0
+
+
 def test_handler_exception_is_a_cos_500_and_reported(
     endpoint: CosCorsEndpoint, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(*args: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(endpoint._store, "get_object", broken)
+    monkeypatch.setattr(Store, "get_object", broken)
     wire = raw_request(endpoint, "GET", "/k")
     assert wire.status == 500
     assert b"<Code>InternalError</Code>" in wire.body
@@ -118,7 +127,9 @@ def test_handler_exception_is_a_cos_500_and_reported(
     assert "RuntimeError: boom" in str(info.value)
     assert "Traceback" in str(info.value)
     assert isinstance(info.value, AssertionError)
-    endpoint._problems.clear()  # so that the fixture's own check passes
+    assert "RuntimeError: boom" in endpoint.problems[0]
+    endpoint.clear_problems()  # so that the fixture's own check passes
+    assert endpoint.problems == ()
 
 
 def test_context_manager_checks_on_exit() -> None:
@@ -299,17 +310,17 @@ def test_header_map() -> None:
 def test_failure_outside_the_dispatcher_is_still_a_cos_500(
     endpoint: CosCorsEndpoint, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    def broken(item: Exchange) -> None:
+    def broken(log: ExchangeLog, item: Exchange) -> None:
         raise RuntimeError("log broken")
 
-    monkeypatch.setattr(endpoint._log, "append", broken)
+    monkeypatch.setattr(ExchangeLog, "append", broken)
     wire = raw_request(endpoint, "GET", "/k")
     assert wire.status == 500
     assert wire.all("Server") == ["tencent-cos"]
     assert b"<Code>InternalError</Code>" in wire.body
     with pytest.raises(CosCorsEndpointError, match="log broken"):
         endpoint.check()
-    endpoint._problems.clear()
+    endpoint.clear_problems()
     assert capfd.readouterr().err == ""
 
 

@@ -1,88 +1,36 @@
-"""Shared helpers of the hardening tests: a started endpoint, raw HTTP exchanges, COS error
+"""Shared helpers of the hardening tests: raw HTTP exchanges (on ``tests/rawhttp.py``), COS error
 checks, and a Linux inotify watch that sees any process opening a file."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import http.client
 import os
-import socket
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from lxml import etree
+import rawhttp
+from rawhttp import ERROR_FIELDS, RawResponse, exchange
+from values import BUCKET as BUCKET  # re-exported for the tests of this folder
+from values import BUCKET_HOST
 
 from pytest_cos_cors.endpoint import CosCorsEndpoint
 
-BUCKET = "examplebucket-1250000000"
-HOST = "examplebucket-1250000000.cos.ap-beijing.myqcloud.com"
-ERROR_FIELDS = ("Code", "Message", "Resource", "RequestId", "TraceId")
-
-
-@dataclass(frozen=True)
-class Answer:
-    status: int
-    reason: str
-    version: int
-    headers: list[tuple[str, str]]
-    body: bytes
-
-    def all(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def header(self, name: str) -> str | None:
-        values = self.all(name)
-        assert len(values) <= 1, f"{name} sent {len(values)} times: {values}"
-        return values[0] if values else None
-
-    def error(self) -> dict[str, str]:
-        """The COS ``<Error>`` body as {field: text}; fails unless it is one."""
-        __tracebackhide__ = True
-        root = etree.fromstring(self.body, etree.XMLParser(resolve_entities=False))
-        assert root.tag == "Error", self.body
-        fields = {child.tag: child.text or "" for child in root}
-        assert list(fields) == list(ERROR_FIELDS), self.body
-        return fields
-
-
-def exchange(port: int, request: bytes, method: str, timeout: float = 10) -> Answer:
-    """Send ``request`` as raw bytes, read one response with http.client's strict parser."""
-    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
-        sock.sendall(request)
-        response = http.client.HTTPResponse(sock, method=method)
-        try:
-            response.begin()
-            body = response.read()
-            return Answer(
-                response.status,
-                response.reason,
-                response.version,
-                list(response.getheaders()),
-                body,
-            )
-        finally:
-            response.close()
+HOST = BUCKET_HOST
 
 
 def build_request(
     method: str,
-    target: str,
+    target: str | bytes,
     headers: list[tuple[str, str]] | list[tuple[bytes, bytes]],
     body: bytes = b"",
 ) -> bytes:
-    lines = [f"{method} {target} HTTP/1.1".encode("latin-1")]
-    for name, value in headers:
-        k = name if isinstance(name, bytes) else name.encode("latin-1")
-        v = value if isinstance(value, bytes) else value.encode("latin-1")
-        lines.append(k + b": " + v)
-    lines.append(b"Connection: close")
-    if body or method in ("PUT", "POST"):
-        lines.append(f"Content-Length: {len(body)}".encode())
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+    """The request as the hardening tests send it: ``Connection: close``, and a
+    ``Content-Length`` when there is a body or the method is ``PUT`` or ``POST``."""
+    length = body or method in ("PUT", "POST")
+    return rawhttp.build_request(method, target, headers, body if length else None, close=True)
 
 
 def request(
@@ -92,12 +40,14 @@ def request(
     headers: dict[str, str] | None = None,
     body: bytes = b"",
     host: str = HOST,
-) -> Answer:
+) -> RawResponse:
     pairs = [("Host", host), *(headers or {}).items()]
     return exchange(ep.port, build_request(method, target, pairs, body), method)
 
 
-def assert_cos_error(answer: Answer, status: int, code: str, message: str | None = None) -> None:
+def assert_cos_error(
+    answer: RawResponse, status: int, code: str, message: str | None = None
+) -> None:
     __tracebackhide__ = True
     assert answer.status == status, (answer.status, answer.body[:500])
     fields = answer.error()

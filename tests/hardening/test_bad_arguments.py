@@ -4,6 +4,7 @@ its exact message; and the endpoint's own refusal of a bucket name it could neve
 from __future__ import annotations
 
 import pytest
+import pytester_runs
 
 from pytest_cos_cors.endpoint import CosCorsEndpoint
 
@@ -13,7 +14,7 @@ XML_RULE = "<AllowedOrigin>*</AllowedOrigin><AllowedMethod>GET</AllowedMethod>"
 
 
 def run(pytester: pytest.Pytester) -> pytest.RunResult:
-    return pytester.runpytest("-W", "error", "-p", "no:cacheprovider", "-p", "no:benchmark")
+    return pytester_runs.run(pytester)
 
 
 BAD_MARKERS = [

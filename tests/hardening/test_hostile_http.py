@@ -13,10 +13,11 @@ from http import HTTPStatus
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from rawhttp import RawResponse, exchange
 
 from pytest_cos_cors.endpoint import CosCorsEndpoint
 
-from .conftest import BUCKET, HOST, Answer, build_request, exchange
+from .conftest import BUCKET, HOST, build_request
 
 EXAMPLES = 2500
 HYPOTHESIS = settings(
@@ -136,16 +137,13 @@ METHOD = st.sampled_from(
 )
 
 
-def send(endpoint: CosCorsEndpoint, method: str, target: bytes, headers: list[Header]) -> Answer:
-    request = build_request(method, "", headers)
-    # the target goes in as raw bytes (build_request takes text for it)
-    request = request.replace(
-        f"{method}  HTTP/1.1".encode(), method.encode() + b" " + target + b" HTTP/1.1", 1
-    )
-    return exchange(endpoint.port, request, method)
+def send(
+    endpoint: CosCorsEndpoint, method: str, target: bytes, headers: list[Header]
+) -> RawResponse:
+    return exchange(endpoint.port, build_request(method, target, headers), method)
 
 
-def check_answer(answer: Answer, method: str) -> None:
+def check_answer(answer: RawResponse, method: str) -> None:
     __tracebackhide__ = True
     assert answer.status != 500, answer.body
     assert 200 <= answer.status < 600

@@ -79,6 +79,8 @@ import threading
 import pytest
 import requests
 
+from pytest_cos_cors.store import Store
+
 
 @pytest.fixture
 def clients():
@@ -92,7 +94,7 @@ def test_handler_failure(cos_cors, monkeypatch):
     def broken(*args):
         raise RuntimeError("boom from the handler")
 
-    monkeypatch.setattr(cos_cors._store, "get_object", broken)
+    monkeypatch.setattr(Store, "get_object", broken)
     response = requests.get(cos_cors.url_for("k.txt"))
     assert response.status_code == 500
     assert "<Code>InternalError</Code>" in response.text
@@ -201,12 +203,10 @@ def test_a_request_cut_while_its_headers_arrive_is_reported() -> None:
     endpoint = CosCorsEndpoint()
     endpoint.stop_timeout = 0.2
     endpoint.start()
-    server = endpoint._server
-    assert server is not None
     with socket.create_connection(("127.0.0.1", endpoint.port)) as client:
         client.sendall(b"PUT /examplebucket-1250000000/slow HTTP/1.1\r\nHost: 127.0.0.1\r\nCont")
         deadline = time.monotonic() + 10
-        while not any(c.state == "request" for c in list(server._connections.values())):
+        while not endpoint.requests_in_progress():
             assert time.monotonic() < deadline, "the request line was never taken as a request"
             time.sleep(0.001)
         endpoint.stop()
