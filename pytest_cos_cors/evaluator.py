@@ -7,15 +7,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from .constants import METHODS
 from .errors import CORS_FORBIDDEN, ORIGIN_NEEDED, invalid_request_method
-from .rules import METHODS, CORSConfiguration, CORSRule, Pattern
+
+# Re-exported: ``from pytest_cos_cors.evaluator import normalise_request_headers`` keeps working.
+from .headers import normalise_request_headers as normalise_request_headers
+from .rules import CORSConfiguration, CORSRule, Pattern
 
 Kind = Literal["preflight", "actual"]
 
 
 @dataclass(frozen=True, slots=True)
 class RuleCheck:
-    """How one rule fared against a request: which of its fields refused it."""
+    """How one rule fared against a request: which of its fields denied it."""
 
     index: int
     origin_ok: bool
@@ -24,7 +28,7 @@ class RuleCheck:
 
     @property
     def failed_fields(self) -> tuple[str, ...]:
-        """The fields that refused the request, among ``origin``, ``method``, ``headers``."""
+        """The fields that denied the request, among ``origin``, ``method``, ``headers``."""
         failed = []
         if not self.origin_ok:
             failed.append("origin")
@@ -42,15 +46,16 @@ class RuleCheck:
 # -- rule masks ----------------------------------------------------------------------------------
 #
 # A configuration is immutable, so each one gets an index (built on its first evaluation, kept in
-# ``CORSConfiguration._evaluation_index``) that answers "which rules accept this value?" as a mask:
-# an int whose bit ``i`` stands for ``rules[i]``. A value's mask is a dictionary look-up for the
-# exact entries, plus the mask of the rules with a lone ``*``, plus one look-up per distinct shape
-# ``(len(prefix), len(suffix))`` of the other wildcard entries. A request's verdict is then a few
-# operations on masks: the rules that match are ``origin & method & every requested header``, the
-# first is the lowest set bit, and the nearest rule and the refusal reason come from the masks too.
-# The per-rule checks a decision carries (:attr:`Decision.checks`) are worked out from its request
-# and the index only when somebody reads them. Nothing is memoised per request, so a decision
-# costs the same whether or not its kind of request was seen before.
+# the configuration's ``__dict__`` under ``_evaluation_index``, outside its dataclass fields, the
+# way ``functools.cached_property`` keeps a value) that answers "which rules accept this value?"
+# as a mask: an int whose bit ``i`` stands for ``rules[i]``. A value's mask is a dictionary
+# look-up for the exact entries, plus the mask of the rules with a lone ``*``, plus one look-up
+# per distinct shape ``(len(prefix), len(suffix))`` of the other wildcard entries. A request's
+# verdict is then a few operations on masks: the rules that match are ``origin & method & every
+# requested header``, the first is the lowest set bit, and the nearest rule and the denial reason
+# come from the masks too. The per-rule checks a decision carries (:attr:`Decision.checks`) are
+# worked out from its request and the index only when somebody reads them. Nothing is memoised
+# per request, so a decision costs the same whether or not its kind of request was seen before.
 
 _Shape = tuple[int, int, int, dict[tuple[str, str], int]]
 
@@ -141,11 +146,16 @@ class _Index:
         return answer
 
 
+#: Where a configuration keeps its index: a key of its ``__dict__``, not a dataclass field.
+_INDEX_KEY = "_evaluation_index"
+
+
 def _index(configuration: CORSConfiguration) -> _Index:
-    index: _Index | None = configuration._evaluation_index
+    """The configuration's index, built on first use (``None`` under the key: built again)."""
+    kept = configuration.__dict__
+    index: _Index | None = kept.get(_INDEX_KEY)
     if index is None:  # two threads may both build it: the same index, either one is kept
-        index = _Index(configuration.rules)
-        object.__setattr__(configuration, "_evaluation_index", index)
+        index = kept[_INDEX_KEY] = _Index(configuration.rules)
     return index
 
 
@@ -159,14 +169,22 @@ def _check(
     return RuleCheck(index, bool(origins & bit), bool(methods & bit), denied)
 
 
+class _MadeChecks:
+    """The slot where a :class:`Decision` keeps its checks once made: outside its dataclass
+    fields, so ``dataclasses.fields``, ``replace`` and pickling see only the public ones."""
+
+    __slots__ = ("_made_checks",)
+    _made_checks: tuple[RuleCheck, ...]
+
+
 @dataclass(frozen=True, slots=True, eq=False)
-class Decision:
+class Decision(_MadeChecks):
     """The verdict on one request, with everything needed to answer it and to explain it.
 
     ``rule_index`` and ``nearest`` are 0-based positions in the configuration's rules.
     ``headers`` holds exactly the ``Access-Control-*`` and ``Vary`` headers of the answer, in order.
     ``checks`` says how each rule fared: the rules up to and including the matched one when the
-    request was allowed, every rule when the rules refused it, none when they were not tried. It is
+    request was allowed, every rule when the rules denied it, none when they were not tried. It is
     worked out from the configuration and the request on first use. Decisions are equal when all
     of these but the configuration itself are.
     """
@@ -186,7 +204,6 @@ class Decision:
     nearest: int | None = None
     configured: bool = True
     configuration: CORSConfiguration | None = field(default=None, repr=False)
-    _checks: tuple[RuleCheck, ...] | None = field(default=None, init=False, repr=False)
 
     def _masks(self) -> tuple[int, int, int, list[int]] | None:
         """How many rules were tried, and the masks of the rules that accept the origin, the
@@ -209,7 +226,7 @@ class Decision:
     @property
     def checks(self) -> tuple[RuleCheck, ...]:
         """How each rule fared against the request, in rule order (see the class)."""
-        made = self._checks
+        made: tuple[RuleCheck, ...] | None = getattr(self, "_made_checks", None)
         if made is None:
             masks = self._masks()
             if masks is None:
@@ -218,28 +235,26 @@ class Decision:
                 count, origins, methods, allowing = masks
                 requested = self.request_headers
                 made = tuple(_check(i, origins, methods, requested, allowing) for i in range(count))
-            object.__setattr__(self, "_checks", made)  # the same value, whoever gets here first
+            object.__setattr__(self, "_made_checks", made)  # the same value, whoever gets here
         return made
 
     @property
     def nearest_rule(self) -> CORSRule | None:
-        """The rule that came closest, when the request was refused by a configuration."""
+        """The rule that came closest, when the request was denied by a configuration."""
         if self.nearest is None or self.configuration is None:
             return None
         return self.configuration.rules[self.nearest]
 
     @property
     def nearest_check(self) -> RuleCheck | None:
-        """The check of the nearest rule, when the request was refused by a configuration."""
+        """The check of the nearest rule, when the request was denied by a configuration."""
         nearest = self.nearest
         if nearest is None:
             return None
-        if self._checks is None:  # one check, without making them all
-            masks = self._masks()
-            if masks is None or not 0 <= nearest < masks[0]:
-                return None
-            return _check(nearest, masks[1], masks[2], self.request_headers, masks[3])
-        return next((c for c in self._checks if c.index == nearest), None)
+        masks = self._masks()  # one check, without making (or scanning) them all
+        if masks is None or not 0 <= nearest < masks[0]:
+            return None
+        return _check(nearest, masks[1], masks[2], self.request_headers, masks[3])
 
     def _compared(self) -> tuple[object, ...]:
         return (
@@ -268,19 +283,6 @@ class Decision:
         # The checks follow from the fields above and the rules: equal rules, equal checks.
         mine, theirs = self.configuration, other.configuration
         return mine is theirs or mine == theirs or self.checks == other.checks
-
-
-def normalise_request_headers(value: str | Iterable[str] | None) -> tuple[str, ...]:
-    """Split on commas, trim, lower-case, drop empties and repeats, keep the order."""
-    if value is None:
-        return ()
-    parts = value.split(",") if isinstance(value, str) else (p for v in value for p in v.split(","))
-    seen: dict[str, None] = {}
-    for part in parts:
-        name = part.strip().lower()
-        if name:
-            seen.setdefault(name, None)
-    return tuple(seen)
 
 
 def _cors_headers(
@@ -314,7 +316,7 @@ def _vary_only(configuration: CORSConfiguration | None, origin: str | None) -> d
     return {}
 
 
-def _refusal(
+def _denial(
     configuration: CORSConfiguration,
     full: int,
     origin: str,
@@ -373,6 +375,55 @@ def _refusal(
     return nearest, f"{what}; nearest is {label}, which failed on {', '.join(failed)}{detail}"
 
 
+# -- building decisions --------------------------------------------------------------------------
+
+
+def _allowed(
+    *,
+    kind: Kind,
+    status: int | None,
+    origin: str,
+    method: str,
+    requested: tuple[str, ...],
+    headers: Mapping[str, str],
+    reason: str,
+    position: int,
+    rule: CORSRule,
+    configuration: CORSConfiguration,
+) -> Decision:
+    """A request that ``rules[position]`` matched and answered with ``headers``."""
+    # Every field by position, in declaration order: the fastest way through the frozen init.
+    return Decision(
+        kind, True, status, origin, method, requested, headers, reason,
+        position, rule, None, None, None, True, configuration,
+    )  # fmt: skip
+
+
+def _denied(
+    *,
+    kind: Kind,
+    status: int | None,
+    origin: str | None,
+    method: str | None,
+    requested: tuple[str, ...],
+    headers: Mapping[str, str],
+    reason: str,
+    configuration: CORSConfiguration | None,
+    error: tuple[str, str] | None = None,
+    nearest: int | None = None,
+) -> Decision:
+    """A request no rule matched (``nearest`` came closest) or that was not tried against the
+    rules; ``error`` is COS's ``(code, message)`` when it answers with an error document."""
+    code, message = (None, None) if error is None else error
+    return Decision(
+        kind, False, status, origin, method, requested, headers, reason,
+        None, None, code, message, nearest, configuration is not None, configuration,
+    )  # fmt: skip
+
+
+_FORBIDDEN = ("AccessForbidden", CORS_FORBIDDEN)
+
+
 # -- the evaluator -------------------------------------------------------------------------------
 
 
@@ -385,100 +436,72 @@ def evaluate_preflight(
     """Answer an ``OPTIONS`` preflight as COS does (SPEC §4, steps 2-5)."""
     requested = normalise_request_headers(request_headers)
     vary = _vary_only(configuration, origin)
-    configured = configuration is not None
-    if not origin:
-        return Decision(
-            "preflight",
-            False,
-            400,
-            origin,
-            method,
-            requested,
-            vary,
-            "the preflight has no Origin header",
-            error_code="BadRequest",
-            error_message=ORIGIN_NEEDED,
-            configured=configured,
+    if not origin or method not in METHODS:
+        if not origin:
+            reason, message = "the preflight has no Origin header", ORIGIN_NEEDED
+        else:
+            what = (
+                "is missing" if method is None else f"{method!r} is not one of {', '.join(METHODS)}"
+            )
+            reason = f"Access-Control-Request-Method {what}"
+            message = invalid_request_method(method)
+        return _denied(
+            kind="preflight",
+            status=400,
+            origin=origin,
+            method=method,
+            requested=requested,
+            headers=vary,
+            reason=reason,
             configuration=configuration,
+            error=("BadRequest", message),
         )
-    if method not in METHODS:
-        what = "is missing" if method is None else f"{method!r} is not one of {', '.join(METHODS)}"
-        return Decision(
-            "preflight",
-            False,
-            400,
-            origin,
-            method,
-            requested,
-            vary,
-            f"Access-Control-Request-Method {what}",
-            error_code="BadRequest",
-            error_message=invalid_request_method(method),
-            configured=configured,
-            configuration=configuration,
-        )
+    nearest = None
     if configuration is None:
-        return Decision(
-            "preflight",
-            False,
-            403,
-            origin,
-            method,
-            requested,
-            vary,
-            "the bucket has no CORS configuration",
-            error_code="AccessForbidden",
-            error_message=CORS_FORBIDDEN,
-            configured=False,
+        reason = "the bucket has no CORS configuration"
+    else:
+        index = _index(configuration)
+        headers = index.headers
+        origins = index.origins(origin)
+        methods = index.methods.get(method, 0)
+        allowing = [headers(h) for h in requested]
+        matched = origins & methods
+        for mask in allowing:
+            matched &= mask
+        if matched:
+            position = (matched & -matched).bit_length() - 1
+            rule = configuration.rules[position]
+            entry = rule.matched_origin(origin)
+            assert entry is not None
+            answer = index.answer(position, rule)
+            return _allowed(
+                kind="preflight",
+                status=200,
+                origin=origin,
+                method=method,
+                requested=requested,
+                headers=_cors_headers(
+                    answer, entry, origin, requested, bool(configuration.response_vary)
+                ),
+                reason=f"allowed by {rule.label(position)}",
+                position=position,
+                rule=rule,
+                configuration=configuration,
+            )
+        nearest, reason = _denial(
+            configuration, index.full, origin, method, origins, methods, requested, allowing
         )
-    index = _index(configuration)
-    headers = index.headers
-    origins = index.origins(origin)
-    methods = index.methods.get(method, 0)
-    allowing = [headers(h) for h in requested]
-    matched = origins & methods
-    for mask in allowing:
-        matched &= mask
-    if matched:
-        position = (matched & -matched).bit_length() - 1
-        rule = configuration.rules[position]
-        entry = rule.matched_origin(origin)
-        assert entry is not None
-        return Decision(
-            "preflight",
-            True,
-            200,
-            origin,
-            method,
-            requested,
-            _cors_headers(
-                index.answer(position, rule),
-                entry,
-                origin,
-                requested,
-                bool(configuration.response_vary),
-            ),
-            f"allowed by {rule.label(position)}",
-            rule_index=position,
-            rule=rule,
-            configuration=configuration,
-        )
-    nearest, reason = _refusal(
-        configuration, index.full, origin, method, origins, methods, requested, allowing
-    )
-    return Decision(
-        "preflight",
-        False,
-        403,
-        origin,
-        method,
-        requested,
-        vary,
-        reason,
-        error_code="AccessForbidden",
-        error_message=CORS_FORBIDDEN,
-        nearest=nearest,
+    return _denied(
+        kind="preflight",
+        status=403,
+        origin=origin,
+        method=method,
+        requested=requested,
+        headers=vary,
+        reason=reason,
         configuration=configuration,
+        error=_FORBIDDEN,
+        nearest=nearest,
     )
 
 
@@ -487,65 +510,47 @@ def evaluate_actual(
 ) -> Decision:
     """Decorate an actual request that carries ``Origin`` (SPEC §5); never blocks it."""
     vary = _vary_only(configuration, origin)
+    nearest = None
     if not origin:
-        return Decision(
-            "actual",
-            False,
-            None,
-            origin,
-            method,
-            (),
-            vary,
-            "the request has no Origin header",
-            configured=configuration is not None,
-            configuration=configuration,
+        reason = "the request has no Origin header"
+    elif configuration is None:
+        reason = "the bucket has no CORS configuration"
+    else:
+        index = _index(configuration)
+        origins = index.origins(origin)
+        methods = index.methods.get(method, 0)
+        matched = origins & methods
+        if matched:
+            position = (matched & -matched).bit_length() - 1
+            rule = configuration.rules[position]
+            entry = rule.matched_origin(origin)
+            assert entry is not None
+            answer = index.answer(position, rule)
+            return _allowed(
+                kind="actual",
+                status=None,
+                origin=origin,
+                method=method,
+                requested=(),
+                headers=_cors_headers(
+                    answer, entry, origin, None, bool(configuration.response_vary)
+                ),
+                reason=f"decorated by {rule.label(position)}",
+                position=position,
+                rule=rule,
+                configuration=configuration,
+            )
+        nearest, reason = _denial(
+            configuration, index.full, origin, method, origins, methods, (), ()
         )
-    if configuration is None:
-        return Decision(
-            "actual",
-            False,
-            None,
-            origin,
-            method,
-            (),
-            vary,
-            "the bucket has no CORS configuration",
-            configured=False,
-        )
-    index = _index(configuration)
-    origins = index.origins(origin)
-    methods = index.methods.get(method, 0)
-    matched = origins & methods
-    if matched:
-        position = (matched & -matched).bit_length() - 1
-        rule = configuration.rules[position]
-        entry = rule.matched_origin(origin)
-        assert entry is not None
-        return Decision(
-            "actual",
-            True,
-            None,
-            origin,
-            method,
-            (),
-            _cors_headers(
-                index.answer(position, rule), entry, origin, None, bool(configuration.response_vary)
-            ),
-            f"decorated by {rule.label(position)}",
-            rule_index=position,
-            rule=rule,
-            configuration=configuration,
-        )
-    nearest, reason = _refusal(configuration, index.full, origin, method, origins, methods, (), ())
-    return Decision(
-        "actual",
-        False,
-        None,
-        origin,
-        method,
-        (),
-        vary,
-        reason,
-        nearest=nearest,
+    return _denied(
+        kind="actual",
+        status=None,
+        origin=origin,
+        method=method,
+        requested=(),
+        headers=vary,
+        reason=reason,
         configuration=configuration,
+        nearest=nearest,
     )

@@ -9,8 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-# Only pytest at import time: the rule model (lxml) and the endpoint (werkzeug) load when a test
-# first asks for them, so a suite that does not use the plugin pays next to nothing for it.
+from .constants import ACLS as ACLS  # re-exported: ``plugin.ACLS`` stays importable
+from .constants import DEFAULT_ACL, DEFAULT_BUCKET, DEFAULT_HOST, DEFAULT_REGION
+from .warning import CosCorsWarning as CosCorsWarning
+
+# Only pytest and light modules at import time: the rule model (lxml) and the endpoint (werkzeug)
+# load when a test first asks for them, so a suite that does not use the plugin pays next to
+# nothing for it.
 if TYPE_CHECKING:
     from .endpoint import CosCorsEndpoint
 
@@ -21,25 +26,19 @@ MARKER_HELP = (
     "endpoint: CORSRule objects, SDK-shaped or snake_case dicts, or one whole configuration "
     "(XML text or bytes, a pathlib.Path to an XML file, or the SDK's configuration dict)."
 )
+#: setting -> (ini option, default, help)
 SETTINGS = {
-    "bucket": (
-        "cos_cors_bucket",
-        "examplebucket-1250000000",
-        "the bucket each endpoint starts with",
-    ),
-    "region": ("cos_cors_region", "ap-beijing", "the COS region of the endpoint's host names"),
-    "host": ("cos_cors_host", "127.0.0.1", "the address the endpoint binds"),
-    "acl": ("cos_cors_acl", "public-read-write", "the ACL of the starting bucket"),
+    "bucket": ("cos_cors_bucket", DEFAULT_BUCKET, "the bucket each endpoint starts with"),
+    "region": ("cos_cors_region", DEFAULT_REGION, "the COS region of the endpoint's host names"),
+    "host": ("cos_cors_host", DEFAULT_HOST, "the address the endpoint binds"),
+    "acl": ("cos_cors_acl", DEFAULT_ACL, "the ACL of the starting bucket"),
 }
-ACLS = ("private", "public-read", "public-read-write")
+#: Each test's started endpoints, for its report section and the session report.
 _ENDPOINTS = pytest.StashKey[list["CosCorsEndpoint"]]()
 
 
-class CosCorsWarning(pytest.PytestWarning):
-    """A ``cors_rules`` marker that no endpoint will read."""
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ini settings and the session report's command-line option."""
     for ini, default, help_text in SETTINGS.values():
         parser.addini(ini, f"pytest-cos-cors: {help_text} (default {default})", default=default)
     from .session_report import add_option
@@ -48,13 +47,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """Register the marker, and the session report with the key of each test's endpoints."""
     config.addinivalue_line("markers", MARKER_HELP)
     from .session_report import register
 
-    register(config)
+    register(config, _ENDPOINTS)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Warn about a ``cors_rules`` marker on a test that does not use ``cos_cors``."""
     for item in items:
         if not isinstance(item, pytest.Function) or "cos_cors" in item.fixturenames:
             continue
@@ -71,6 +72,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed test's report gets a ``cos_cors`` section listing its endpoints' exchanges."""
     report: pytest.TestReport = yield
     endpoints = item.stash.get(_ENDPOINTS, None)
     if endpoints and report.failed and report.when in ("call", "teardown"):

@@ -1,5 +1,9 @@
 """What the fake endpoint saw: one :class:`Exchange` per request, kept in a thread-safe
-:class:`ExchangeLog`."""
+:class:`ExchangeLog`.
+
+Light on purpose: the server imports it, so it loads no lxml (the :class:`Decision` type is
+imported for type checkers only) and no werkzeug.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
-from .evaluator import Decision, normalise_request_headers
+from .describe import exchange_line
+from .exchange_filter import ExchangeFilter
+from .headers import normalise_request_headers
+
+if TYPE_CHECKING:
+    from .evaluator import Decision
 
 
 class HeaderMap(Mapping[str, str]):
@@ -136,13 +146,9 @@ class Exchange:
         return self.decision.rule_index if self.decision is not None else None
 
     def describe(self) -> str:
-        """One line for humans: ``OPTIONS examplebucket-1250000000/key -> 403 (reason)``."""
-        where = f"{self.bucket}{self.path}" if self.bucket else self.path
-        query = "&".join(f"{k}={v}" if v else k for k, v in self.query.items())
-        text = f"{self.method} {where}{'?' + query if query else ''} -> {self.status}"
-        if self.origin is not None:
-            text += f" [Origin {self.origin}]"
-        return f"{text} ({self.reason})" if self.reason else text
+        """One line for humans: ``OPTIONS examplebucket-1250000000/key -> 403 (reason)``
+        (:func:`pytest_cos_cors.describe.exchange_line`)."""
+        return exchange_line(self)
 
 
 class ExchangeLog:
@@ -196,20 +202,19 @@ class ExchangeLog:
         status: int | None = None,
         allowed: bool | None = None,
     ) -> tuple[Exchange, ...]:
-        """The exchanges that match every criterion given (``None`` means any)."""
-        wanted_path = None if path is None else "/" + path.lstrip("/")
-        return tuple(
-            e
-            for e in self.snapshot()
-            if (method is None or e.method == method.upper())
-            and (bucket is None or e.bucket == bucket)
-            and (wanted_path is None or e.path == wanted_path)
-            and (is_preflight is None or e.is_preflight == is_preflight)
-            and (origin is None or e.origin == origin)
-            and (request_method is None or e.request_method == request_method)
-            and (status is None or e.status == status)
-            and (allowed is None or e.allowed == allowed)
-        )
+        """The exchanges that match every criterion given (``None`` means any): see
+        :class:`~pytest_cos_cors.exchange_filter.ExchangeFilter`."""
+        selected = ExchangeFilter(
+            method=method,
+            bucket=bucket,
+            path=path,
+            is_preflight=is_preflight,
+            origin=origin,
+            request_method=request_method,
+            status=status,
+            allowed=allowed,
+        ).select(self.snapshot())
+        return tuple(selected)
 
 
 class Problems:

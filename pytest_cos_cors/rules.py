@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import cos_xml
+from .constants import METHODS as METHODS  # re-exported: ``rules.METHODS`` stays importable
 from .errors import (
     MAX_RULES,
     TOO_MANY_RULES,
@@ -19,7 +20,6 @@ from .errors import (
     unsupported_method,
 )
 
-METHODS = ("PUT", "GET", "POST", "DELETE", "HEAD")
 MAX_AGE_LIMIT = 2147483647
 
 #: XML element name -> attribute name, in the order COS documents the elements.
@@ -112,6 +112,7 @@ class Pattern:
             self.exact, self.prefix, self.suffix, self.minimum = text, "", "", 0
 
     def matches(self, value: str) -> bool:
+        """Whether ``value`` is the text, or fits around the ``*``."""
         if self.exact is not None:
             return value == self.exact
         return (
@@ -121,8 +122,22 @@ class Pattern:
         )
 
 
+class _CompiledPatterns:
+    """A rule's entries as :class:`Pattern` objects, made once by its constructor.
+
+    Declared on this plain (non-dataclass) base so that they are instance attributes but not
+    dataclass fields: ``dataclasses.fields(CORSRule)`` lists the six COS elements only, and
+    equality, hashing and ``repr`` never look at them.
+    """
+
+    #: ``AllowedOrigin`` entries (case-sensitive).
+    _origins: tuple[Pattern, ...]
+    #: ``AllowedHeader`` entries, lower-cased.
+    _headers: tuple[Pattern, ...]
+
+
 @dataclass(frozen=True, init=False)
-class CORSRule:
+class CORSRule(_CompiledPatterns):
     """One ``<CORSRule>``: values in their original case and order."""
 
     allowed_origins: tuple[str, ...]
@@ -131,8 +146,6 @@ class CORSRule:
     expose_headers: tuple[str, ...] = ()
     max_age_seconds: int | None = None
     id: str | None = None
-    _origins: tuple[Pattern, ...] = field(init=False, repr=False, compare=False, hash=False)
-    _headers: tuple[Pattern, ...] = field(init=False, repr=False, compare=False, hash=False)
 
     def __init__(
         self,
@@ -235,9 +248,11 @@ class CORSRule:
 
     @property
     def has_header_wildcard(self) -> bool:
+        """Whether an ``AllowedHeader`` entry has a ``*``."""
         return any("*" in h for h in self.allowed_headers)
 
     def label(self, index: int) -> str:
+        """``rules[index]``, with the ``ID`` when the rule has one."""
         return f"rules[{index}]" + (f" (ID {self.id!r})" if self.id is not None else "")
 
 
@@ -259,13 +274,14 @@ def _rule(value: object, index: int) -> CORSRule:
 
 @dataclass(frozen=True, init=False)
 class CORSConfiguration:
-    """A whole ``<CORSConfiguration>``: rules in document order, the optional ``ResponseVary``."""
+    """A whole ``<CORSConfiguration>``: rules in document order, the optional ``ResponseVary``.
+
+    Its fields are the two COS elements, nothing else. The evaluator keeps its index of an
+    (immutable) configuration in the instance, outside the fields: see ``evaluator.py``.
+    """
 
     rules: tuple[CORSRule, ...]
     response_vary: bool | None = None
-    #: The evaluator's index of this (immutable) configuration, built on its first evaluation:
-    #: see ``evaluator.py``.
-    _evaluation_index: Any = field(init=False, repr=False, compare=False, hash=False, default=None)
 
     def __init__(
         self,
@@ -293,7 +309,6 @@ class CORSConfiguration:
                 raise _with_index(error, index) from None
         object.__setattr__(self, "rules", built)
         object.__setattr__(self, "response_vary", vary)
-        object.__setattr__(self, "_evaluation_index", None)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any] | Sequence[Mapping[str, Any]]) -> CORSConfiguration:

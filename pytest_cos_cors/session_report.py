@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from .endpoint import CosCorsEndpoint
     from .recording import Exchange
 
+    EndpointsKey = pytest.StashKey[list[CosCorsEndpoint]]
+
 OPTION = "--cos-cors-report"
 #: The attribute of a teardown ``TestReport`` that carries the test's records.
 ATTRIBUTE = "cos_cors"
@@ -32,6 +34,7 @@ VERSION = 1
 
 
 def add_option(parser: pytest.Parser) -> None:
+    """``--cos-cors-report=PATH``."""
     group = parser.getgroup("cos_cors", "pytest-cos-cors")
     group.addoption(
         OPTION,
@@ -43,8 +46,10 @@ def add_option(parser: pytest.Parser) -> None:
     )
 
 
-def register(config: pytest.Config) -> None:
-    config.pluginmanager.register(SessionReport(config), "cos_cors_session_report")
+def register(config: pytest.Config, endpoints: EndpointsKey) -> None:
+    """Register the session report; ``endpoints`` is the stash key under which the plugin keeps
+    each test's endpoints."""
+    config.pluginmanager.register(SessionReport(config, endpoints), "cos_cors_session_report")
 
 
 def _headers(headers: Mapping[str, str]) -> dict[str, str]:
@@ -104,14 +109,16 @@ def payload_for(
 
 
 def summary_line(allowed: int, denied: int) -> str:
+    """The terminal summary: how many preflights were allowed and denied in the session."""
     return f"cos_cors: {allowed} preflight{'' if allowed == 1 else 's'} allowed, {denied} denied"
 
 
 class SessionReport:
     """Collects the records on the controller (or the only process) and writes them out."""
 
-    def __init__(self, config: pytest.Config) -> None:
+    def __init__(self, config: pytest.Config, endpoints: EndpointsKey) -> None:
         self.config = config
+        self.endpoints = endpoints
         path = config.getoption("cos_cors_report")
         self.path: Path | None = None if path is None else Path(path)
         workerinput = getattr(config, "workerinput", None)
@@ -127,9 +134,7 @@ class SessionReport:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report: pytest.TestReport = yield
         if report.when == "teardown":
-            from .plugin import _ENDPOINTS
-
-            endpoints = item.stash.get(_ENDPOINTS, None)
+            endpoints = item.stash.get(self.endpoints, None)
             if endpoints:
                 payload = payload_for(
                     endpoints, report.nodeid, self.worker, full=self.path is not None
@@ -149,6 +154,7 @@ class SessionReport:
         self.records.extend(payload["exchanges"])
 
     def document(self) -> dict[str, Any]:
+        """The report file's content."""
         return {
             "format": FORMAT,
             "version": VERSION,

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-
-Run = Callable[..., pytest.RunResult]
+from pytester_runs import RunInner
 
 SUITE = """
 import pytest
@@ -31,29 +28,29 @@ EXPECTED_REFUSED_HEADER = [
     "E*AssertionError: expected every preflight (origin='https://app.example.com', method='PUT') "
     "to be allowed, but 1 of 1 matching were not",
     "E       - OPTIONS examplebucket-1250000000/avatar.png origin='https://app.example.com' "
-    "method='PUT' headers=content-type,x-cos-meta-author -> 403 REFUSED: header "
+    "method='PUT' headers=content-type,x-cos-meta-author -> 403 DENIED: header "
     "'x-cos-meta-author' is not allowed by any rule whose origin and method match; nearest is "
     "rules[0], which failed on headers ('x-cos-meta-author')",
     "E         nearest rule rules[0]: AllowedOrigin=['https://app.example.com'], "
     "AllowedMethod=['PUT'], AllowedHeader=['content-type']",
     "E           failed on: AllowedHeader lacks 'x-cos-meta-author'",
     "E       recorded preflights (1):",
-    "E         1. OPTIONS examplebucket-1250000000/avatar.png *-> 403 REFUSED: *",
+    "E         1. OPTIONS examplebucket-1250000000/avatar.png *-> 403 DENIED: *",
 ]
 
 
 @pytest.mark.parametrize("assert_mode", ["rewrite", "plain"])
 def test_failure_message_explains_the_refusal(
-    pytester: pytest.Pytester, run: Run, assert_mode: str
+    pytester: pytest.Pytester, run_inner: RunInner, assert_mode: str
 ) -> None:
     pytester.makepyfile(SUITE)
-    result = run(f"--assert={assert_mode}")
+    result = run_inner(f"--assert={assert_mode}")
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(EXPECTED_REFUSED_HEADER, consecutive=True)
     assert "assertions.py" not in result.stdout.str()
 
 
-def test_helpers_pass_and_fail(pytester: pytest.Pytester, run: Run) -> None:
+def test_helpers_pass_and_fail(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         SUITE
         + """
@@ -103,17 +100,17 @@ def test_unexpected_preflight(cos_cors):
     cos_cors.assert_no_preflight(allowed=False)
 """
     )
-    result = run()
+    result = run_inner()
     result.assert_outcomes(passed=1, failed=6)
     result.stdout.fnmatch_lines(
         [
             "E       AssertionError: expected every preflight "
-            "(origin='https://app.example.com', method='PUT') to be refused, but 1 of 1 "
+            "(origin='https://app.example.com', method='PUT') to be denied, but 1 of 1 "
             "matching were not",
             "E       AssertionError: expected a recorded preflight "
             "(origin='https://app.example.com', method='PUT') that was allowed, but no recorded "
             "preflight matches",
-            "E       AssertionError: expected every refused preflight "
+            "E       AssertionError: expected every denied preflight "
             "(origin='https://evil.example', method='PUT') to have a reason containing 'method', "
             "but 1 of 1 did not",
             "E       AssertionError: expected 2 preflights "
@@ -123,7 +120,7 @@ def test_unexpected_preflight(cos_cors):
     )
 
 
-def test_many_preflights_are_capped(pytester: pytest.Pytester, run: Run) -> None:
+def test_many_preflights_are_capped(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         SUITE
         + """
@@ -134,7 +131,7 @@ def test_many(cos_cors):
     cos_cors.assert_preflight_count(0, allowed=False)
 """
     )
-    result = run("-k", "test_many and not refused")
+    result = run_inner("-k", "test_many and not refused")
     result.assert_outcomes(failed=1, deselected=1)
     result.stdout.fnmatch_lines(
         ["E         10. OPTIONS *s9.example*", "E         ... and 3 more not listed"],

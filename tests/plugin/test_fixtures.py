@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
+from pytester_runs import RunInner
 
-Run = Callable[..., pytest.RunResult]
 
-
-def test_each_test_gets_its_own_endpoint(pytester: pytest.Pytester, run: Run) -> None:
+def test_each_test_gets_its_own_endpoint(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -34,10 +31,12 @@ def test_each_test_gets_its_own_endpoint(pytester: pytest.Pytester, run: Run) ->
                 requests.get(SEEN["url"], timeout=2)
         """
     )
-    run().assert_outcomes(passed=2)
+    run_inner().assert_outcomes(passed=2)
 
 
-def test_settings_from_ini_and_override_fixture(pytester: pytest.Pytester, run: Run) -> None:
+def test_settings_from_ini_and_override_fixture(
+    pytester: pytest.Pytester, run_inner: RunInner
+) -> None:
     pytester.makeini(
         """
         [pytest]
@@ -68,7 +67,7 @@ def test_settings_from_ini_and_override_fixture(pytester: pytest.Pytester, run: 
             assert "<Code>AccessDenied</Code>" in r.text
         """,
     )
-    run().assert_outcomes(passed=2)
+    run_inner().assert_outcomes(passed=2)
 
 
 @pytest.mark.parametrize(
@@ -99,7 +98,7 @@ def test_settings_from_ini_and_override_fixture(pytester: pytest.Pytester, run: 
     ],
 )
 def test_bad_settings_fail_the_test(
-    pytester: pytest.Pytester, run: Run, settings: str, message: str
+    pytester: pytest.Pytester, run_inner: RunInner, settings: str, message: str
 ) -> None:
     pytester.makepyfile(
         f"""
@@ -113,12 +112,14 @@ def test_bad_settings_fail_the_test(
             pass
         """
     )
-    result = run()
+    result = run_inner()
     result.assert_outcomes(errors=1)
     assert message in result.stdout.lines
 
 
-def test_make_cos_cors_gives_independent_endpoints(pytester: pytest.Pytester, run: Run) -> None:
+def test_make_cos_cors_gives_independent_endpoints(
+    pytester: pytest.Pytester, run_inner: RunInner
+) -> None:
     pytester.makepyfile(
         """
         import requests
@@ -139,10 +140,10 @@ def test_make_cos_cors_gives_independent_endpoints(pytester: pytest.Pytester, ru
                 requests.get(PORTS[0], timeout=2)
         """
     )
-    run().assert_outcomes(passed=2)
+    run_inner().assert_outcomes(passed=2)
 
 
-def test_report_section_lists_the_exchanges(pytester: pytest.Pytester, run: Run) -> None:
+def test_report_section_lists_the_exchanges(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -155,7 +156,7 @@ def test_report_section_lists_the_exchanges(pytester: pytest.Pytester, run: Run)
             assert False, "boom"
         """
     )
-    result = run()
+    result = run_inner()
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(
         [
@@ -163,14 +164,14 @@ def test_report_section_lists_the_exchanges(pytester: pytest.Pytester, run: Run)
             "endpoint http://127.0.0.1:*: 1 exchange(s)",
             "  1. OPTIONS examplebucket-1250000000/k.txt -> 403 origin='https://evil.example' "
             "request-method='GET' request-headers=-",
-            "    CORS refused: origin 'https://evil.example' does not match any rule's "
+            "    CORS denied: origin 'https://evil.example' does not match any rule's "
             "AllowedOrigin; nearest is rules[0], which failed on origin",
         ]
     )
 
 
-def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--fixtures", "-p", "no:cacheprovider")
+def test_fixtures_are_documented(run_inner: RunInner) -> None:
+    result = run_inner("--fixtures")
     result.stdout.fnmatch_lines(
         [
             "cos_cors -- *plugin.py:*",
@@ -181,7 +182,7 @@ def test_fixtures_are_documented(pytester: pytest.Pytester) -> None:
     result.stdout.fnmatch_lines(["cos_cors_settings [[]session scope[]] -- *", "    Overrides*"])
 
 
-def test_parallel_workers(pytester: pytest.Pytester) -> None:
+def test_parallel_workers(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -196,7 +197,5 @@ def test_parallel_workers(pytester: pytest.Pytester) -> None:
             cos_cors.assert_preflight_count(1)
         """
     )
-    result = pytester.runpytest_subprocess(
-        "-n", "2", "-W", "error", "-p", "no:cacheprovider", "-p", "no:benchmark"
-    )
+    result = run_inner("-n", "2", subprocess=True)
     result.assert_outcomes(passed=8)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
-
-Run = Callable[..., pytest.RunResult]
+from pytester_runs import RunInner
 
 XML = (
     "<CORSConfiguration><CORSRule><AllowedOrigin>https://xml.example</AllowedOrigin>"
@@ -53,7 +50,7 @@ XML = (
 )
 def test_every_marker_form_configures_the_bucket(
     pytester: pytest.Pytester,
-    run: Run,
+    run_inner: RunInner,
     marker_args: str,
     expected_origin: str,
     expected_vary: bool | None,
@@ -73,10 +70,10 @@ def test_every_marker_form_configures_the_bucket(
             assert cos_cors.explain({expected_origin!r}, "GET").allowed
         """
     )
-    run().assert_outcomes(passed=1)
+    run_inner().assert_outcomes(passed=1)
 
 
-def test_markers_merge_closest_first(pytester: pytest.Pytester, run: Run) -> None:
+def test_markers_merge_closest_first(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -99,10 +96,10 @@ def test_markers_merge_closest_first(pytester: pytest.Pytester, run: Run) -> Non
             assert cos_cors.configuration().response_vary is True
         """
     )
-    run().assert_outcomes(passed=2)
+    run_inner().assert_outcomes(passed=2)
 
 
-def test_marker_bucket_creates_the_bucket(pytester: pytest.Pytester, run: Run) -> None:
+def test_marker_bucket_creates_the_bucket(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -115,10 +112,12 @@ def test_marker_bucket_creates_the_bucket(pytester: pytest.Pytester, run: Run) -
             assert cos_cors.objects("other-1250000000") == {}
         """
     )
-    run().assert_outcomes(passed=1)
+    run_inner().assert_outcomes(passed=1)
 
 
-def test_without_marker_there_is_no_configuration(pytester: pytest.Pytester, run: Run) -> None:
+def test_without_marker_there_is_no_configuration(
+    pytester: pytest.Pytester, run_inner: RunInner
+) -> None:
     pytester.makepyfile(
         """
         def test_it(cos_cors):
@@ -126,7 +125,7 @@ def test_without_marker_there_is_no_configuration(pytester: pytest.Pytester, run
             assert cos_cors.explain("https://a.example", "GET").status == 403
         """
     )
-    run().assert_outcomes(passed=1)
+    run_inner().assert_outcomes(passed=1)
 
 
 BAD_MARKERS = [
@@ -203,7 +202,7 @@ BAD_MARKERS = [
 
 @pytest.mark.parametrize(("marker_args", "message"), BAD_MARKERS)
 def test_a_bad_marker_fails_that_test_with_a_message(
-    pytester: pytest.Pytester, run: Run, marker_args: str, message: str
+    pytester: pytest.Pytester, run_inner: RunInner, marker_args: str, message: str
 ) -> None:
     pytester.makepyfile(
         f"""
@@ -217,7 +216,7 @@ def test_a_bad_marker_fails_that_test_with_a_message(
             pass
         """
     )
-    result = run()
+    result = run_inner()
     result.assert_outcomes(passed=1, errors=1)
     assert message in result.stdout.lines
     assert "Traceback" not in result.stdout.str()
@@ -225,7 +224,7 @@ def test_a_bad_marker_fails_that_test_with_a_message(
 
 
 def test_an_invalid_configuration_file_names_the_cos_code(
-    pytester: pytest.Pytester, run: Run
+    pytester: pytest.Pytester, run_inner: RunInner
 ) -> None:
     (pytester.path / "cors.xml").write_text(
         "<CORSConfiguration>" + "<CORSRule><AllowedOrigin>*</AllowedOrigin>"
@@ -246,7 +245,7 @@ def test_an_invalid_configuration_file_names_the_cos_code(
             pass
         """
     )
-    result = run()
+    result = run_inner()
     result.assert_outcomes(errors=2)
     assert (
         "@pytest.mark.cors_rules on test test_too_many, CORSRule: The number of CORS "
@@ -260,7 +259,7 @@ def test_an_invalid_configuration_file_names_the_cos_code(
     ) in result.stdout.lines
 
 
-def test_too_many_rules_across_markers(pytester: pytest.Pytester, run: Run) -> None:
+def test_too_many_rules_across_markers(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -273,7 +272,7 @@ def test_too_many_rules_across_markers(pytester: pytest.Pytester, run: Run) -> N
             pass
         """
     )
-    result = run()
+    result = run_inner()
     result.assert_outcomes(errors=1)
     assert (
         "@pytest.mark.cors_rules on test test_it (all markers for bucket "
@@ -282,7 +281,7 @@ def test_too_many_rules_across_markers(pytester: pytest.Pytester, run: Run) -> N
     ) in result.stdout.lines
 
 
-def test_marker_without_the_fixture_warns(pytester: pytest.Pytester) -> None:
+def test_marker_without_the_fixture_warns(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         import pytest
@@ -297,7 +296,7 @@ def test_marker_without_the_fixture_warns(pytester: pytest.Pytester) -> None:
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:cacheprovider", "-W", "default")
+    result = run_inner("-W", "default")  # after OPTIONS' "-W error": the warning is shown
     result.assert_outcomes(passed=2, warnings=1)
     result.stdout.fnmatch_lines(
         [
@@ -307,20 +306,20 @@ def test_marker_without_the_fixture_warns(pytester: pytest.Pytester) -> None:
     )
 
 
-def test_marker_is_registered_for_strict_markers(pytester: pytest.Pytester) -> None:
-    result = pytester.runpytest("--markers")
+def test_marker_is_registered_for_strict_markers(run_inner: RunInner) -> None:
+    result = run_inner("--markers")
     result.stdout.fnmatch_lines(
         ["@pytest.mark.cors_rules(*rules, bucket=None, response_vary=None)*"]
     )
 
 
-def test_plugin_can_be_disabled(pytester: pytest.Pytester) -> None:
+def test_plugin_can_be_disabled(pytester: pytest.Pytester, run_inner: RunInner) -> None:
     pytester.makepyfile(
         """
         def test_it(cos_cors):
             pass
         """
     )
-    result = pytester.runpytest("-p", "no:cos_cors", "-p", "no:cacheprovider")
+    result = run_inner("-p", "no:cos_cors")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'cos_cors' not found*"])

@@ -6,6 +6,8 @@ import json
 from typing import Any
 
 import pytest
+import pytester_runs
+from values import BUCKET, EVIL
 
 SUITE = """
 import pytest
@@ -55,13 +57,8 @@ RECORD_KEYS = {
 }
 
 
-#: Options of the inner pytest runs: warnings are errors; pytest-benchmark, when installed, would
-#: otherwise warn (an error here) that xdist is active when this suite itself runs under xdist.
-INNER = ("-p", "no:benchmark", "-p", "no:cacheprovider", "-W", "error")
-
-
 def run_report(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, Any]]:
-    result = pytester.runpytest(*INNER, "--cos-cors-report=out/cos-cors.json", *args)
+    result = pytester_runs.run(pytester, "--cos-cors-report=out/cos-cors.json", *args)
     document = json.loads((pytester.path / "out" / "cos-cors.json").read_text())
     return result, document
 
@@ -116,11 +113,11 @@ def test_report_lists_every_exchange(pytester: pytest.Pytester) -> None:
         for r in records
     ]
     assert summary == [
-        ("test_allowed", "OPTIONS", "examplebucket-1250000000", 200, True),
-        ("test_denied_and_actual", "OPTIONS", "examplebucket-1250000000", 403, False),
-        ("test_denied_and_actual", "GET", "examplebucket-1250000000", 200, False),
+        ("test_allowed", "OPTIONS", BUCKET, 200, True),
+        ("test_denied_and_actual", "OPTIONS", BUCKET, 403, False),
+        ("test_denied_and_actual", "GET", BUCKET, 200, False),
         ("test_extra_endpoint", "OPTIONS", "other-1250000000", 403, False),
-        ("test_failing", "OPTIONS", "examplebucket-1250000000", 403, False),
+        ("test_failing", "OPTIONS", BUCKET, 403, False),
     ]
     allowed, denied, actual, extra, failing = records
     assert allowed["test"] == "test_suite.py::test_allowed"
@@ -139,7 +136,7 @@ def test_report_lists_every_exchange(pytester: pytest.Pytester) -> None:
     assert denied["decision"]["nearest"] == 0
     assert denied["decision"]["rule_index"] is None
     assert denied["decision"]["reason"].startswith(
-        "origin 'https://evil.example' does not match any rule's AllowedOrigin"
+        f"origin '{EVIL}' does not match any rule's AllowedOrigin"
     )
     assert "Access-Control-Allow-Origin" not in denied["response"]["headers"]
     assert actual["preflight"] is False
@@ -198,7 +195,7 @@ def test_no_preflight_no_summary_line_but_an_empty_report(pytester: pytest.Pytes
 
 def test_summary_line_without_a_report_file(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_suite=SUITE)
-    result = pytester.runpytest(*INNER)
+    result = pytester_runs.run(pytester)
     result.assert_outcomes(passed=4, failed=1)
     result.stdout.fnmatch_lines(["cos_cors: 1 preflight allowed, 3 denied"])
     assert "written to" not in result.stdout.str()
@@ -207,7 +204,7 @@ def test_summary_line_without_a_report_file(pytester: pytest.Pytester) -> None:
 
 def test_no_summary_line_when_the_plugin_saw_nothing(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_plain():\n    pass\n")
-    result = pytester.runpytest(*INNER)
+    result = pytester_runs.run(pytester)
     result.assert_outcomes(passed=1)
     assert "cos_cors" not in result.stdout.str()
 
@@ -230,7 +227,9 @@ def test_many(cos_cors, n):
 
 def test_report_is_complete_under_xdist(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_many=XDIST_SUITE)
-    result = pytester.runpytest_subprocess("-n", "2", *INNER, "--cos-cors-report=report.json")
+    result = pytester_runs.run(
+        pytester, "-n", "2", "--cos-cors-report=report.json", subprocess=True
+    )
     result.assert_outcomes(passed=12)
     document = json.loads((pytester.path / "report.json").read_text())
     records = document["exchanges"]
@@ -258,7 +257,7 @@ def test_relative_path_is_from_the_invocation_directory(pytester: pytest.Pyteste
     sub = pytester.mkdir("sub")
     # A test that changes directory must not move the report.
     pytester.makepyfile("import os\n\ndef test_moves():\n    os.chdir('sub')\n")
-    result = pytester.runpytest_subprocess(*INNER, "--cos-cors-report=r.json")
+    result = pytester_runs.run(pytester, "--cos-cors-report=r.json", subprocess=True)
     result.assert_outcomes(passed=1)
     assert json.loads((pytester.path / "r.json").read_text())["exchanges"] == []
     assert not (sub / "r.json").exists()

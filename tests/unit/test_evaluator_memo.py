@@ -5,16 +5,17 @@ scan written out below, for any configuration and any sequence of requests."""
 from __future__ import annotations
 
 import dataclasses
+import pickle
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from values import METHODS
 
 from pytest_cos_cors import CORSConfiguration, CORSRule, evaluate_actual, evaluate_preflight
 from pytest_cos_cors.evaluator import Decision, normalise_request_headers
 
 FAST = settings(max_examples=200, deadline=None, database=None)
 
-METHODS = ("PUT", "GET", "POST", "DELETE", "HEAD")
 TOKEN = st.text("abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=8)
 SHORT = st.text("ab-", max_size=3)
 
@@ -214,20 +215,69 @@ def test_actual_requests_match_the_scan(
         agrees(decision, reference(configuration, origin, method, None))
 
 
+def kept_index(configuration: CORSConfiguration) -> object:
+    """The evaluator's index, which the configuration keeps outside its fields (private)."""
+    return vars(configuration).get("_evaluation_index")
+
+
 def test_the_index_is_built_once_and_does_not_grow() -> None:
     configuration = CORSConfiguration(
         [{"AllowedOrigin": "https://a.example", "AllowedMethod": "PUT", "AllowedHeader": "x-*"}]
     )
-    assert configuration._evaluation_index is None
+    assert kept_index(configuration) is None
     evaluate_preflight(configuration, "https://a.example", "PUT")
-    index = configuration._evaluation_index
+    index = kept_index(configuration)
     assert index is not None
     for n in range(2000):
         decision = evaluate_preflight(configuration, "https://a.example", "PUT", f"y-{n}")
         assert not decision.allowed
         assert f"'y-{n}'" in decision.reason
-    assert configuration._evaluation_index is index
+    assert kept_index(configuration) is index
     assert evaluate_preflight(configuration, "https://a.example", "PUT", "x-1").allowed
+
+
+def test_caches_are_not_fields() -> None:
+    configuration = CORSConfiguration([CORSRule("https://a.com", "GET", "x-*")])
+    decision = evaluate_preflight(configuration, "https://b.com", "GET", "x-1")
+    assert decision.checks  # made, and kept
+    names = {
+        cls: [f.name for f in dataclasses.fields(cls)]
+        for cls in (Decision, CORSRule, CORSConfiguration)
+    }
+    assert names == {
+        Decision: [
+            "kind",
+            "allowed",
+            "status",
+            "origin",
+            "method",
+            "request_headers",
+            "headers",
+            "reason",
+            "rule_index",
+            "rule",
+            "error_code",
+            "error_message",
+            "nearest",
+            "configured",
+            "configuration",
+        ],
+        CORSRule: [
+            "allowed_origins",
+            "allowed_methods",
+            "allowed_headers",
+            "expose_headers",
+            "max_age_seconds",
+            "id",
+        ],
+        CORSConfiguration: ["rules", "response_vary"],
+    }
+    assert kept_index(configuration) is not None
+    # A copy through the fields (replace, pickle) makes its checks again, equal.
+    copy = pickle.loads(pickle.dumps(decision))
+    assert copy == decision
+    assert copy.checks == decision.checks
+    assert pickle.loads(pickle.dumps(configuration)) == configuration
 
 
 def test_decisions_compare_by_content_and_keep_their_checks_through_replace() -> None:

@@ -7,10 +7,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
+from values import METHODS
 
 from pytest_cos_cors import CORSConfiguration, CORSRule, evaluate_preflight
 
-METHODS = ("PUT", "GET", "POST", "DELETE", "HEAD")
 FAST = settings(max_examples=150, deadline=None, database=None)
 
 # Characters that are valid XML text and are kept as they are by a parse: letters, digits,
