@@ -25,7 +25,7 @@ Access-Control-Max-Age: 600
 """
 
 REFUSED_ORIGIN = """\
-403 AccessForbidden, refused: origin 'https://evil.example' does not match any rule's \
+403 AccessForbidden, denied: origin 'https://evil.example' does not match any rule's \
 AllowedOrigin; nearest is rules[0], which failed on origin
 nearest rule rules[0]: AllowedOrigin=['https://app.example.com'], AllowedMethod=['PUT'], \
 AllowedHeader=['content-type']
@@ -251,7 +251,7 @@ def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
     ("origin", "status", "first_line"),
     [
         ("https://app.example.com", 0, "200 allowed by rules[0]"),
-        ("https://evil.example", 1, "403 AccessForbidden, refused: origin 'https://evil.example'"),
+        ("https://evil.example", 1, "403 AccessForbidden, denied: origin 'https://evil.example'"),
     ],
 )
 def test_python_dash_m_exit_status(

@@ -66,7 +66,7 @@ def test_serves_logs_each_exchange_and_stops_cleanly(signum: int) -> None:
             f"OPTIONS {BUCKET}/avatars/1.png origin=https://app.example.com method=PUT "
             "headers=content-type -> 200 allowed by rules[0] (ID 'web-app')",
             f"OPTIONS {BUCKET}/avatars/1.png origin=https://evil.example method=PUT headers=- -> "
-            "403 REFUSED: method 'PUT' is not allowed by any rule whose origin matches; nearest is "
+            "403 DENIED: method 'PUT' is not allowed by any rule whose origin matches; nearest is "
             "rules[1] (ID 'public-downloads'), which failed on method",
             f"GET {BUCKET}/missing.txt origin=https://blog.example -> 404 decorated by rules[1] "
             "(ID 'public-downloads')",
@@ -85,7 +85,7 @@ def test_without_rules_every_preflight_is_refused_until_put() -> None:
             f"serving http://127.0.0.1:{serve.port} (bucket web-1250000000, region ap-guangzhou)"
         )
         assert serve.lines[1] == (
-            "rules: none (every preflight is refused until rules are PUT with ?cors)"
+            "rules: none (every preflight is denied until rules are PUT with ?cors)"
         )
         assert preflight(serve.url, "https://a.example", "GET") == 404
         assert serve.wait_for_lines(1) == [
@@ -156,7 +156,7 @@ def test_serve_usage_errors(
 def test_log_follower_says_when_exchanges_were_dropped_unprinted(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from pytest_cos_cors.cli import _Follower
+    from pytest_cos_cors.cli.serve import _Follower
     from pytest_cos_cors.endpoint import CosCorsEndpoint
 
     class Tiny(CosCorsEndpoint):

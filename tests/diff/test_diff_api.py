@@ -139,7 +139,7 @@ def test_deciding_rules_are_reported() -> None:
     assert change.new.nearest == change.new_rule == 0
     text = change.describe()
     assert "before: 200 rules[1] (ID 'all')" in text
-    assert "after:  403 refused, nearest rules[0] (ID 'a') fails on origin" in text
+    assert "after:  403 denied, nearest rules[0] (ID 'a') fails on origin" in text
 
 
 def test_format_changes_table() -> None:
@@ -162,7 +162,7 @@ def test_format_changes_table() -> None:
         "200",
         "rules[0]",
         "403",
-        "refused,",
+        "denied,",
         "nearest",
         "rules[0]",
         "fails",

@@ -35,13 +35,13 @@ def test_lists_each_broken_request_and_the_rules_responsible() -> None:
         assert_no_broken_requests(OLD, NEW, requests=requests)
     message = str(caught.value)
     assert message.splitlines()[0] == (
-        "2 requests allowed by the old CORS configuration are refused by the new one:"
+        "2 requests allowed by the old CORS configuration are denied by the new one:"
     )
     assert "- broken: OPTIONS Origin https://app.example.com PUT headers content-type" in message
     assert "before: 200 rules[0] (ID 'app')" in message
-    assert "after:  403 refused, nearest rules[0] (ID 'app') fails on method" in message
+    assert "after:  403 denied, nearest rules[0] (ID 'app') fails on method" in message
     assert (
-        "new: refused; nearest rules[0] (ID 'app') (AllowedOrigin https://app.example.com; "
+        "new: denied; nearest rules[0] (ID 'app') (AllowedOrigin https://app.example.com; "
         "AllowedMethod GET; AllowedHeader content-type) fails on method"
     ) in message
     assert "- broken: OPTIONS Origin https://other.example GET headers -" in message
@@ -85,5 +85,5 @@ def test_traceback_hides_the_helper(pytester: pytest.Pytester) -> None:
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*1 request allowed by the old CORS configuration is refused*"])
+    result.stdout.fnmatch_lines(["*1 request allowed by the old CORS configuration is denied*"])
     result.stdout.no_fnmatch_line("*raise AssertionError*")

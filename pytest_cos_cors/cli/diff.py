@@ -2,7 +2,7 @@
 
 Prints one row per class of preflight request whose answer differs (an example request, the
 answer and deciding rule before and after, and the response headers that differ), then the rules
-responsible for each broken request. Exit status: 0 when nothing that was allowed becomes refused,
+responsible for each broken request. Exit status: 0 when nothing that was allowed becomes denied,
 1 when something breaks (with --strict: when anything changes), 2 when a configuration is invalid
 or cannot be read.
 """
@@ -10,18 +10,35 @@ or cannot be read.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING
 
-from .cli_args import METHODS, method, non_empty
-from .errors import CosError
+from ..constants import METHODS
+from .common import (
+    BROKEN,
+    OK,
+    UsageError,
+    method,
+    non_empty,
+    out,
+    read_configuration,
+    usage_error,
+)
 
-PROG = "python -m pytest_cos_cors diff"
+if TYPE_CHECKING:
+    from ..rules import CORSConfiguration
+    from .common import SubParsers
+
 #: The word that stands for "no CORS configuration" in place of a file.
 NONE = "none"
 
-OK, BROKEN, INVALID = 0, 1, 2
+
+def register(sub: SubParsers) -> None:
+    """Add ``diff`` and its arguments to the subcommands (help: this module's documentation)."""
+    doc = (__doc__ or "compare two CORS configurations").strip()  # None under -OO
+    parser = sub.add_parser("diff", help=doc.splitlines()[0], description=doc)
+    add_arguments(parser)
+    parser.set_defaults(run=run, command="diff")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,28 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _out(text: str, stream: TextIO | None = None) -> None:
-    print(text, file=sys.stdout if stream is None else stream, flush=True)
-
-
-class _Invalid(Exception):
-    pass
-
-
-def _load(value: str) -> object:
-    from .sources import read_file
-
-    path = Path(value)
-    if value == NONE and not path.exists():
+def _load(value: str) -> CORSConfiguration | None:
+    if value == NONE and not Path(value).exists():
         return None
-    try:
-        return read_file(path)
-    except OSError as error:
-        raise _Invalid(f"cannot read {value}: {error.strerror or error}") from None
-    except CosError as error:
-        text = f"{value}: COS would refuse this configuration: {error.code}: {error.message}"
-        where = ": ".join(p for p in (error.where(), error.detail) if p)
-        raise _Invalid(f"{text}\n  {where}" if where else text) from None
+    return read_configuration(value)
 
 
 def _count(number: int, word: str) -> str:
@@ -92,38 +91,37 @@ def _count(number: int, word: str) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run ``diff`` with parsed arguments; returns the exit status."""
-    from .diff import diff_configurations, format_changes
+    from ..diff import diff_configurations, format_changes
 
     try:
         old, new = _load(args.old), _load(args.new)
-    except _Invalid as error:
-        _out(f"{PROG}: error: {error}", sys.stderr)
-        return INVALID
+    except UsageError as error:
+        return usage_error("diff", error)
     changes = diff_configurations(
         old, new, origins=args.origins, methods=args.methods, headers=args.headers
     )
     if not changes:
-        _out(
+        out(
             f"No preflight changes verdict between {args.old} and {args.new} "
             f"({_count(changes.compared, 'request')} compared)."
         )
         return OK
     broken = changes.broken
     classes = f"{len(changes)} {'class' if len(changes) == 1 else 'classes'}"
-    _out(
+    out(
         f"{classes} of preflight change between {args.old} and {args.new}: {len(broken)} broken, "
         f"{len(changes.newly_allowed)} newly allowed, {len(changes.headers_changed)} "
         f"with other headers ({_count(changes.compared, 'request')} compared)"
     )
-    _out("")
-    _out(format_changes(changes))
+    out("")
+    out(format_changes(changes))
     if broken:
-        _out("")
-        _out("Broken requests and the rules responsible:")
+        out("")
+        out("Broken requests and the rules responsible:")
         for change in broken:
-            _out(f"- {change.request}")
+            out(f"- {change.request}")
             for line in change.responsible().splitlines():
-                _out(f"    {line}")
+                out(f"    {line}")
     if broken or (args.strict and changes):
         return BROKEN
     return OK
