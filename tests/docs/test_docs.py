@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import pytester_runs
 import requests
 from cli.serving import DEADLINE, LAST_BANNER_LINE, ServeProcess
 
@@ -48,7 +49,6 @@ FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```$", re.M | re.S)
 
 #: Options of the inner pytest runs: warnings are errors; pytest-benchmark, when installed, would
 #: otherwise warn (an error here) that xdist is active when this suite itself runs under xdist.
-INNER = ("-p", "no:benchmark", "-p", "no:cacheprovider", "-W", "error")
 
 
 @dataclass(frozen=True)
@@ -162,6 +162,7 @@ def test_no_unchecked_indented_code_blocks(path: Path) -> None:
     if name == "README.md":
         # The set-up commands: tests/test_readme.py checks that .ci/run runs them.
         allowed = [
+            "npm ci --ignore-scripts --no-audit --no-fund && "
             "python -m pip install -e '.[test]' && python -m pytest -W error examples",
             "python -m pytest -W error tests",
         ]
@@ -184,7 +185,7 @@ def _run_sample(pytester: pytest.Pytester, block: Block) -> pytest.RunResult:
         if "import pytest" not in text:
             text = "import pytest\n\n\n" + text
     pytester.makepyfile(test_sample=text)
-    return pytester.runpytest(*INNER)
+    return pytester_runs.run(pytester)
 
 
 @pytest.mark.parametrize("block", _of("python", **{"expect-failure": False}))
@@ -228,7 +229,7 @@ def test_failing_sample_prints_the_documented_output(
 
 def test_the_quickstart_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_quickstart=QUICKSTART.read_text())
-    pytester.runpytest(*INNER).assert_outcomes(passed=2)
+    pytester_runs.run(pytester).assert_outcomes(passed=2)
 
 
 # -- console ----------------------------------------------------------------------------------
@@ -334,7 +335,7 @@ def test_console_sample(block: Block, tmp_path: Path) -> None:
             assert done.stdout.splitlines() == expected, f"{block.id}: {command}"
         elif command.startswith("python -m pytest "):
             shutil.copy(QUICKSTART, tmp_path)
-            env = {**os.environ, "PYTEST_ADDOPTS": "-p no:benchmark -p no:cacheprovider -W error"}
+            env = pytester_runs.environment()
             done = subprocess.run(
                 _argv(command),
                 cwd=tmp_path,
@@ -370,7 +371,7 @@ VOLATILE = [
 def test_report_record_sample(pytester: pytest.Pytester, block: Block) -> None:
     documented = json.loads(block.text)
     pytester.makepyfile(test_quickstart=QUICKSTART.read_text())
-    result = pytester.runpytest(*INNER, "--cos-cors-report=r.json")
+    result = pytester_runs.run(pytester, "--cos-cors-report=r.json")
     result.assert_outcomes(passed=2)
     records = json.loads((pytester.path / "r.json").read_text())["exchanges"]
     (record,) = [r for r in records if r["test"] == block.attr("report-record")]
