@@ -427,6 +427,42 @@ _FORBIDDEN = ("AccessForbidden", CORS_FORBIDDEN)
 # -- the evaluator -------------------------------------------------------------------------------
 
 
+def _first_match(
+    kind: Kind,
+    configuration: CORSConfiguration,
+    index: _Index,
+    matched: int,
+    origin: str,
+    method: str,
+    requested: tuple[str, ...] | None,
+) -> Decision:
+    """The decision of the first rule among the ``matched`` mask: a preflight's answer
+    (``requested`` headers given) or an actual request's decoration (``requested`` None)."""
+    position = (matched & -matched).bit_length() - 1
+    rule = configuration.rules[position]
+    entry = rule.matched_origin(origin)
+    assert entry is not None
+    preflight = requested is not None
+    return _allowed(
+        kind=kind,
+        status=200 if preflight else None,
+        origin=origin,
+        method=method,
+        requested=requested or (),
+        headers=_cors_headers(
+            index.answer(position, rule),
+            entry,
+            origin,
+            requested,
+            bool(configuration.response_vary),
+        ),
+        reason=f"{'allowed' if preflight else 'decorated'} by {rule.label(position)}",
+        position=position,
+        rule=rule,
+        configuration=configuration,
+    )
+
+
 def evaluate_preflight(
     configuration: CORSConfiguration | None,
     origin: str | None,
@@ -469,24 +505,8 @@ def evaluate_preflight(
         for mask in allowing:
             matched &= mask
         if matched:
-            position = (matched & -matched).bit_length() - 1
-            rule = configuration.rules[position]
-            entry = rule.matched_origin(origin)
-            assert entry is not None
-            answer = index.answer(position, rule)
-            return _allowed(
-                kind="preflight",
-                status=200,
-                origin=origin,
-                method=method,
-                requested=requested,
-                headers=_cors_headers(
-                    answer, entry, origin, requested, bool(configuration.response_vary)
-                ),
-                reason=f"allowed by {rule.label(position)}",
-                position=position,
-                rule=rule,
-                configuration=configuration,
+            return _first_match(
+                "preflight", configuration, index, matched, origin, method, requested
             )
         nearest, reason = _denial(
             configuration, index.full, origin, method, origins, methods, requested, allowing
@@ -521,25 +541,7 @@ def evaluate_actual(
         methods = index.methods.get(method, 0)
         matched = origins & methods
         if matched:
-            position = (matched & -matched).bit_length() - 1
-            rule = configuration.rules[position]
-            entry = rule.matched_origin(origin)
-            assert entry is not None
-            answer = index.answer(position, rule)
-            return _allowed(
-                kind="actual",
-                status=None,
-                origin=origin,
-                method=method,
-                requested=(),
-                headers=_cors_headers(
-                    answer, entry, origin, None, bool(configuration.response_vary)
-                ),
-                reason=f"decorated by {rule.label(position)}",
-                position=position,
-                rule=rule,
-                configuration=configuration,
-            )
+            return _first_match("actual", configuration, index, matched, origin, method, None)
         nearest, reason = _denial(
             configuration, index.full, origin, method, origins, methods, (), ()
         )
