@@ -31,6 +31,7 @@ FULL: Sizes = {
     "memory": {"count": 100_000, "cap": 10_000},
     "startup": {"tests": 1000, "runs": 7},
     "diff_speed": {"runs": 5},
+    "serving": {"quick": False},
 }
 QUICK: Sizes = {
     "per_test": {"n": 10, "n_server": 2},
@@ -39,22 +40,22 @@ QUICK: Sizes = {
     "memory": {"count": 2000, "cap": 500},
     "startup": {"tests": 20, "runs": 1},
     "diff_speed": {"runs": 1},
+    "serving": {"quick": True},
 }
 
 
-def diff_speed_section(runs: int) -> Section | None:
-    """``benchmarks/diff_speed.py`` (owned by the diff feature), when present: its own output."""
-    if not (Path(__file__).parent / "diff_speed.py").exists():
-        return None
+def script_section(key: str, title: str, module: str, *args: str) -> Section:
+    """A benchmark run as its own script (``python -m benchmarks.<module> args``): its output
+    quoted as printed, one row a line."""
     done = subprocess.run(
-        [sys.executable, "-m", "benchmarks.diff_speed", str(runs)],
+        [sys.executable, "-m", f"benchmarks.{module}", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
     s = Section(
-        "diff_speed",
-        "6. Configuration diff (benchmarks/diff_speed.py)",
+        key,
+        f"{title} (benchmarks/{module}.py)",
         "Run as its own script; its output quoted as printed.",
     )
     lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
@@ -65,6 +66,17 @@ def diff_speed_section(runs: int) -> Section | None:
     return s
 
 
+def diff_speed_section(runs: int) -> Section:
+    return script_section("diff_speed", "6. Configuration diff", "diff_speed", str(runs))
+
+
+def serving_section(quick: bool) -> Section:
+    """Issue 13: the HTTP/1.1 engine's start+stop, throughput with new and kept-alive
+    connections against a bare pytest-httpserver handler, and its framing cost."""
+    args = ["--quick"] if quick else []
+    return script_section("serving", "7. Serving engine", "serving_engine", *args)
+
+
 SECTIONS: dict[str, Callable[..., Section | None]] = {
     "per_test": per_test.section,
     "throughput": throughput.section,
@@ -72,6 +84,7 @@ SECTIONS: dict[str, Callable[..., Section | None]] = {
     "memory": memory.section,
     "startup": startup.section,
     "diff_speed": diff_speed_section,
+    "serving": serving_section,
 }
 
 

@@ -20,9 +20,10 @@ from .constants import DEFAULT_ACL, DEFAULT_BUCKET, DEFAULT_HOST, DEFAULT_REGION
 from .cos_app import CosApp
 from .recording import Exchange, ExchangeLog, Problems
 from .rules import CORSConfiguration
-from .server import CosWSGIServer
+from .serving import CosServer
 from .sources import load_configuration
 from .store import Store, UnknownBucketError, check_acl
+from .wire import internal_error, protocol_error
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -72,7 +73,7 @@ class CosCorsEndpoint(AssertionsMixin):
         self._region = region
         self._host = host
         self._port = port
-        self._server: CosWSGIServer | None = None
+        self._server: CosServer | None = None
         if not isinstance(bucket, str) or not bucket or "/" in bucket:
             raise ValueError(f"not a bucket name: {bucket!r}")
         self._store = Store()
@@ -99,8 +100,14 @@ class CosCorsEndpoint(AssertionsMixin):
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("the endpoint is already running")
-            server = CosWSGIServer(
-                self._host, self._port, self._app, self._problems, stop_timeout=self.stop_timeout
+            server = CosServer(
+                self._host,
+                self._port,
+                self._app,
+                self._problems,
+                stop_timeout=self.stop_timeout,
+                framing_error=protocol_error,
+                internal_error=internal_error,
             )
             self._port = server.port
             server.start()

@@ -22,6 +22,27 @@ if TYPE_CHECKING:
     from .evaluator import Decision
 
 
+#: What one recorded header map keeps, in characters of names and values. The server accepts
+#: request heads up to 1 MiB; a record of one keeps each long value's start instead, so that the
+#: log's memory is bounded by its count (``max_exchanges``) times a small size.
+RECORDED_CHARACTERS = 16384
+#: How much of each value a header map over :data:`RECORDED_CHARACTERS` keeps.
+VALUE_KEPT = 256
+
+
+def _bounded(pairs: list[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """``pairs``, or, when they add up to more than :data:`RECORDED_CHARACTERS`, the same pairs
+    with every value longer than :data:`VALUE_KEPT` cut there and marked."""
+    if sum(len(name) + len(value) for name, value in pairs) <= RECORDED_CHARACTERS:
+        return tuple(pairs)
+    return tuple(
+        (name, value)
+        if len(value) <= VALUE_KEPT
+        else (name, f"{value[:VALUE_KEPT]}... [{len(value) - VALUE_KEPT} characters not recorded]")
+        for name, value in pairs
+    )
+
+
 class HeaderMap(Mapping[str, str]):
     """Read-only HTTP headers: case-insensitive look-up, original names and order kept.
 
@@ -32,7 +53,7 @@ class HeaderMap(Mapping[str, str]):
     __slots__ = ("_index", "_pairs")
 
     def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
-        self._pairs: tuple[tuple[str, str], ...] = tuple(
+        self._pairs: tuple[tuple[str, str], ...] = _bounded(
             [(k if type(k) is str else str(k), v if type(v) is str else str(v)) for k, v in pairs]
         )
         # Built on the first look-up: most recorded exchanges are never looked into.

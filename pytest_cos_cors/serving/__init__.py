@@ -1,0 +1,22 @@
+"""An HTTP/1.1 serving engine for the fake COS endpoint's WSGI application.
+
+Modules, each with one job:
+
+- :mod:`.ports` - the listening socket, bound to exactly the host asked for; released ports;
+- :mod:`.framing` - RFC 9112 request framing, the chunked coding, response heads (no I/O);
+- :mod:`.connection` - one connection's phases and who owns it in each;
+- :mod:`.loop` - the selector loop: accepts, reads heads and small bodies, timeouts, stop;
+- :mod:`.pool` - the bounded, shrinking pool of worker threads;
+- :mod:`.sockets` - a worker's socket I/O with timeouts, on sockets that stay non-blocking;
+- :mod:`.body` - ``wsgi.input`` and the rest of a chunked body, read on a worker;
+- :mod:`.environ` - the WSGI environ, as werkzeug's server builds it;
+- :mod:`.exchange` - one request through the application, its answer on the wire;
+- :mod:`.server` - :class:`CosServer`, which ties them together.
+"""
+
+from __future__ import annotations
+
+from .framing import FramingError, Limits
+from .server import CosServer
+
+__all__ = ["CosServer", "FramingError", "Limits"]

@@ -1,0 +1,365 @@
+"""The selector loop: one thread that accepts connections, reads request heads (and small
+bodies), enforces the timeouts, and hands complete requests to the worker pool.
+
+A connection costs a worker only once a whole request head has arrived (and, for a body of at
+most ``prebuffer`` bytes, the whole body): a client that trickles its request, or keeps an idle
+connection open, holds no thread. After its answer a worker hands the connection back, to wait
+for the next request (keep-alive) or to be closed gracefully (lingering: the write side shut,
+what the client still sends discarded until it closes, so that a reset cannot destroy the answer).
+
+Timeouts (checked every ``tick`` seconds): an idle kept-alive connection is closed after
+``idle_timeout``; a head not complete ``request_timeout`` after its first byte, or a buffered body
+without progress for that long, is answered 408 and closed; lingering ends after
+``linger_timeout``.
+
+Stopping (:meth:`SelectorLoop.request_stop`): the port is remembered as released, what waits in
+the listen backlog is refused (reported if it had sent a request), the listening socket and idle
+connections are closed at once; requests in progress may finish until the deadline, when what is
+left is cut off: reported, closed (or shut down under its worker, which then closes it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import select
+import socket
+import threading
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable
+from typing import Protocol
+
+from . import ports
+from .connection import IN_PROGRESS, Connection, Phase, Settings
+from .framing import CRLF, FramingError
+
+_READ = 65536
+_ACCEPTS_PER_WAKE = 64
+_LINGER_DISCARD = 1 << 20  # what a lingering client may still send before it is reset
+
+
+class ProblemSink(Protocol):
+    def add(self, text: str) -> None: ...
+
+
+class SelectorLoop:
+    def __init__(
+        self,
+        listener: socket.socket,
+        settings: Settings,
+        dispatch: Callable[[Connection], None],
+        problems: ProblemSink,
+    ) -> None:
+        self._listener = listener
+        self._settings = settings
+        self._dispatch = dispatch
+        self._problems = problems
+        self._epoll = select.epoll()
+        self._wake_r, self._wake_w = socket.socketpair()
+        self._wake_r.setblocking(False)
+        self._wake_w.setblocking(False)
+        self._watched: dict[int, Connection] = {}  # fd -> connection the loop owns
+        self.open: set[Connection] = set()  # every connection not closed yet
+        self._returned: deque[tuple[Connection, bool]] = deque()
+        self._returned_lock = threading.Lock()
+        self._wake_pending = False
+        self._finished = False
+        self._stopping = False
+        self._stop_begun = False
+        self._deadline = float("inf")
+        timeouts = (settings.idle_timeout, settings.request_timeout, settings.linger_timeout)
+        self._tick = min(1.0, max(0.01, min(timeouts) / 10))
+        self._next_check = 0.0
+        self._epoll.register(listener.fileno(), select.EPOLLIN)
+        self._epoll.register(self._wake_r.fileno(), select.EPOLLIN)
+
+    # -- called from other threads -----------------------------------------------------------
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
+
+    def wake(self) -> None:
+        if not self._wake_pending:
+            self._wake_pending = True
+            with contextlib.suppress(OSError):  # full (a wake-up is pending) or closed
+                self._wake_w.send(b"\0")
+
+    def request_stop(self, deadline: float) -> None:
+        self._deadline = deadline
+        self._stopping = True
+        self._wake_pending = False
+        self.wake()
+
+    def close_connection(self, conn: Connection) -> None:
+        """A worker closes the connection it owns (the client closed its side)."""
+        self._forget(conn)
+
+    def hand_back(self, conn: Connection, keep_alive: bool) -> None:
+        """A worker is done with ``conn``: wait for its next request, or close it gracefully."""
+        with self._returned_lock:
+            if self._finished:
+                self._forget(conn)
+                return
+            self._returned.append((conn, keep_alive))
+        self.wake()
+
+    def in_progress(self) -> int:
+        return sum(1 for c in list(self.open) if c.phase in IN_PROGRESS)
+
+    def close_resources(self) -> None:
+        """After the loop's thread ended (or never ran): close what it owned."""
+        for sock in (self._wake_r, self._wake_w):
+            sock.close()
+        self._epoll.close()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def run(self) -> None:
+        try:
+            while self._turn():
+                pass
+        except BaseException:
+            self._problems.add(f"the server's selector loop failed:\n{traceback.format_exc()}")
+            self._cut_everything()
+        finally:
+            with self._returned_lock:
+                self._finished = True
+                returned = list(self._returned)
+                self._returned.clear()
+            for conn, _ in returned:
+                self._forget(conn)
+            for conn in list(self._watched.values()):
+                self._forget(conn)
+            ports.closing(self._listener)
+
+    def _turn(self) -> bool:
+        """One wait and what it brought; ``False`` when the loop is done."""
+        now = time.monotonic()
+        if self._stopping:
+            if not self._stop_begun:
+                self._begin_stop()
+            if not self.open and not self._returned:
+                return False
+            if now >= self._deadline:
+                self._cut_everything()
+                return False
+            timeout = min(self._deadline - now, self._tick)
+        elif self._watched:
+            timeout = self._tick
+        else:
+            timeout = -1.0
+        events = self._epoll.poll(timeout)
+        now = time.monotonic()
+        listener, wake = self._listener.fileno(), self._wake_r.fileno()
+        for fd, _ in events:
+            if fd == listener:
+                self._accept(now)
+            elif fd == wake:
+                # Drain first, then allow new wake-ups, then look: a hand-back made at any
+                # point of this either is seen now or sends a byte that wakes the next poll.
+                with contextlib.suppress(OSError):
+                    self._wake_r.recv(4096)
+                self._wake_pending = False
+                self._take_returned(now)
+            else:
+                conn = self._watched.get(fd)
+                if conn is not None:
+                    self._readable(conn, now)
+        if self._watched and now >= self._next_check:
+            self._next_check = now + self._tick
+            self._check_timeouts(now)
+        return True
+
+    # -- connections in ----------------------------------------------------------------------
+
+    def _accept(self, now: float) -> None:
+        if self._stopping:
+            return
+        for _ in range(_ACCEPTS_PER_WAKE):
+            try:
+                sock, address = self._listener.accept()
+            except OSError:  # nothing left (or out of descriptors: retried on the next wake)
+                return
+            try:
+                sock.setblocking(False)
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            except OSError:
+                sock.close()
+                continue
+            conn = Connection(sock, address, now + self._settings.idle_timeout)
+            self.open.add(conn)
+            self._watch(conn)
+            self._readable(conn, now)  # the request often arrived with the connection
+
+    def _watch(self, conn: Connection) -> None:
+        self._watched[conn.fd] = conn
+        self._epoll.register(conn.fd, select.EPOLLIN)
+
+    def _unwatch(self, conn: Connection) -> None:
+        if self._watched.pop(conn.fd, None) is not None:
+            with contextlib.suppress(OSError, ValueError):
+                self._epoll.unregister(conn.fd)
+
+    def _forget(self, conn: Connection) -> None:
+        """Close ``conn`` for good (the caller owns it)."""
+        self._unwatch(conn)
+        self.open.discard(conn)
+        conn.close()
+
+    def _take_returned(self, now: float) -> None:
+        settings = self._settings
+        while True:
+            with self._returned_lock:
+                if not self._returned:
+                    return
+                conn, keep_alive = self._returned.popleft()
+            conn.on_worker = False
+            if conn.cut:
+                self._forget(conn)
+            elif not keep_alive:
+                self._linger(conn, now)
+            elif conn.phase is Phase.HEAD or conn.phase is Phase.BODY:
+                self._watch(conn)  # a worker read the start of a request: the rest comes here
+                self._advance(conn, now)
+            elif self._stopping and not conn.buf.strip(CRLF):
+                self._forget(conn)  # idle at stop
+            else:
+                conn.phase = Phase.IDLE
+                conn.deadline = now + settings.idle_timeout
+                conn.head = None
+                self._watch(conn)
+                if conn.buf:
+                    self._advance(conn, now)
+
+    def _linger(self, conn: Connection, now: float) -> None:
+        """Close gracefully: shut the write side, discard what the client still sends until it
+        closes too (at stop: what it already sent, then close at once)."""
+        conn.shutdown(socket.SHUT_WR)
+        conn.buf.clear()
+        if self._stopping:
+            self._drop(conn)
+            return
+        conn.phase = Phase.LINGER
+        conn.deadline = now + self._settings.linger_timeout
+        if conn.fd not in self._watched:
+            self._watch(conn)
+
+    def _drop(self, conn: Connection) -> None:
+        """Close at once, after reading what the client already sent (closing with unread
+        bytes would reset the connection and could destroy the answer on its way)."""
+        for _ in range(16):
+            try:
+                if not conn.sock.recv(_READ):
+                    break
+            except OSError:
+                break
+        self._forget(conn)
+
+    # -- reading requests --------------------------------------------------------------------
+
+    def _readable(self, conn: Connection, now: float) -> None:
+        try:
+            data = conn.sock.recv(_READ)
+        except BlockingIOError:
+            return
+        except OSError:
+            data = b""
+        if not data:
+            # The client closed: idle, lingering, or gone in the middle of its request (not
+            # a problem of the endpoint: nobody is left to answer, nothing is recorded).
+            self._forget(conn)
+            return
+        if conn.phase is Phase.LINGER:
+            conn.discarded += len(data)
+            if conn.discarded > _LINGER_DISCARD:
+                self._forget(conn)
+            return
+        conn.buf += data
+        if conn.phase is Phase.BODY:
+            conn.deadline = now + self._settings.request_timeout
+        self._advance(conn, now)
+
+    def _advance(self, conn: Connection, now: float) -> None:
+        if conn.advance(self._settings, now):
+            self._queue(conn)
+
+    def _queue(self, conn: Connection) -> None:
+        self._unwatch(conn)
+        conn.phase = Phase.QUEUED
+        conn.on_worker = True
+        self._dispatch(conn)
+
+    def _refuse(self, conn: Connection, error: FramingError) -> None:
+        """A worker answers the refusal (4xx/5xx, then the connection is closed)."""
+        conn.error = error
+        self._queue(conn)
+
+    def _check_timeouts(self, now: float) -> None:
+        for conn in list(self._watched.values()):
+            if now < conn.deadline:
+                continue
+            if conn.phase is Phase.HEAD or conn.phase is Phase.BODY:
+                target = conn.head.target if conn.head is not None else ""
+                method = conn.head.method if conn.head is not None else ""
+                message = "The request did not arrive in time."
+                self._refuse(conn, FramingError(408, message, target, method))
+            else:
+                self._forget(conn)
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    def _begin_stop(self) -> None:
+        self._stop_begun = True
+        self._unwatch_listener()
+        self._refuse_backlog()
+        ports.closing(self._listener)
+        now = time.monotonic()
+        for conn in list(self._watched.values()):
+            if conn.phase is Phase.IDLE:
+                self._readable(conn, now)  # bytes not read yet make it a request in progress
+            if conn.phase is Phase.IDLE or conn.phase is Phase.LINGER:
+                self._drop(conn)
+
+    def _unwatch_listener(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self._epoll.unregister(self._listener.fileno())
+
+    def _refuse_backlog(self) -> None:
+        """Close what waits in the listen backlog, reporting those that sent a request."""
+        for _ in range(100_000):
+            try:
+                sock, address = self._listener.accept()
+            except OSError:
+                return
+            with sock:
+                try:
+                    sent = sock.recv(256, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+                except OSError:
+                    sent = b""
+                if sent.strip(b"\r\n"):
+                    line = sent.lstrip(b"\r\n").split(CRLF, 1)[0].decode("latin-1")
+                    self._problems.add(
+                        f"request cut off at stop (never answered): {line!r} from {address}"
+                    )
+
+    def _cut_everything(self) -> None:
+        """The deadline passed: report what is still in progress and end it."""
+        timeout = self._settings.stop_timeout
+        for conn in list(self.open):
+            phase = conn.phase
+            if phase in IN_PROGRESS and not conn.cut:
+                conn.cut = True
+                if phase is Phase.QUEUED:
+                    how = "never answered"
+                else:
+                    how = f"still in progress after {timeout} s"
+                line = conn.request_line()
+                self._problems.add(f"request cut off at stop ({how}): {line!r} from {conn.address}")
+            else:
+                conn.cut = True
+            if conn.on_worker:
+                conn.shutdown()  # its worker sees the error, closes it and hands it back
+            else:
+                self._forget(conn)
