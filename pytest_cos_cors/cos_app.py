@@ -1,8 +1,13 @@
 """The WSGI application that answers like COS: request in, response and :class:`Exchange` out
-(SPEC §1, §2, §4, §5, §6), with routing and one handler per COS operation. CORS verdicts come
-from the evaluator only; the wire format (status line, dates, ids, COS headers) from
-:mod:`.wire`; what a request says (sub-resource, digest, range, signature) from
-:mod:`.request_parsing`."""
+(SPEC §1, §2, §4, §5, §6, §9).
+
+This module is the shared path every answer takes, errors included: the request's
+:class:`~.operations.context.Context`, its route (:mod:`.operations.router`: the COS operation's
+name and handler), the bucket's existence, the CORS decoration (the evaluator's verdict only),
+the request's signature when the endpoint has credentials (:mod:`.signatures`), the ACL, the 501
+for what an operation does not implement, COS's common headers (:mod:`.wire`) and the recorded
+:class:`Exchange`. The handlers, one per COS operation, live in
+:mod:`.operations`."""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ import re
 import time
 import traceback
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -18,41 +22,25 @@ from werkzeug.datastructures import Headers
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wrappers import Request, Response
 
-from . import cos_xml, wire
-from .addressing import Target, bucket_host, quote_key, resolve
-from .constants import ACLS
+from . import wire
+from .addressing import resolve
 from .errors import (
     ACCESS_DENIED,
-    BUCKET_EXISTS,
-    BUCKET_NOT_EMPTY,
     BUCKET_REQUIRED,
     INTERNAL_ERROR,
-    INVALID_ACL,
-    INVALID_MAX_KEYS,
-    MAX_BODY_BYTES,
-    NO_CORS_CONFIGURATION,
     NO_SUCH_BUCKET,
-    NO_SUCH_KEY,
-    POST_NEEDS_FILE,
-    POST_NEEDS_KEY,
-    XML_SIZE_LIMIT,
     CosError,
-    not_implemented_operation,
+    not_implemented_parameter,
 )
-from .evaluator import Decision, evaluate_actual, evaluate_preflight
+from .evaluator import evaluate_actual
+from .naming import ACCELERATE
+from .operations.context import Context, CountingInput, Limits, Reply
+from .operations.router import PUT_BUCKET, route
+from .operations.unsupported import Unsupported
 from .recording import Exchange, ExchangeLog, HeaderMap, Problems
-from .request_parsing import (
-    READS,
-    WRITES,
-    check_content_md5,
-    environ_headers,
-    is_anonymous,
-    parse_range,
-    sub_resource,
-    user_metadata,
-)
-from .rules import CORSConfiguration
-from .store import BucketInfo, Store, StoredObject
+from .request_parsing import READS, WRITES, environ_headers
+from .signatures import Credentials, SignedRequest, verify_signature
+from .store import BucketInfo, Store
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -95,10 +83,14 @@ class _Answer:
 
     @classmethod
     def of(
-        cls, code: int, body: bytes, headers: list[tuple[str, str]], environ: WSGIEnvironment
+        cls,
+        code: int,
+        body: bytes | Iterable[bytes],
+        headers: list[tuple[str, str]],
+        environ: WSGIEnvironment,
     ) -> _Answer:
         status = wire.status_line(code)
-        if not (100 <= code < 200 or code == 204 or code == 304):
+        if not (100 <= code < 200 or code == 204):
             for name, value in headers:
                 if (
                     type(value) is not str
@@ -107,8 +99,11 @@ class _Answer:
                 ):
                     break
             else:
-                # Nothing for werkzeug to add, remove, convert or refuse.
-                return cls(status, headers, () if environ["REQUEST_METHOD"] == "HEAD" else [body])
+                # Nothing for werkzeug to add, remove, convert or refuse (a 304 keeps its
+                # validators, which werkzeug would strip as entity headers).
+                if environ["REQUEST_METHOD"] == "HEAD" or code == 304:
+                    return cls(status, headers, ())
+                return cls(status, headers, [body] if isinstance(body, bytes) else body)
         app_iter, status, wsgi_headers = CosResponse(
             body, status=status, headers=headers
         ).get_wsgi_response(environ)
@@ -119,57 +114,28 @@ class _Answer:
         return self.body
 
 
-@dataclass
-class Reply:
-    """What the application decided to answer, before COS's common headers are added."""
-
-    status: int
-    body: bytes = b""
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    content_length: int | None = None  # when it differs from len(body) (HEAD)
-    error: bool = False
-
-
-class _Context:
-    """One request being answered."""
-
-    def __init__(self, request: Request, target: Target, region: str) -> None:
-        self.request = request
-        self.target = target
-        self.region = region
-        self.request_id = wire.request_id()
-        self._trace_id: str | None = None
-        self.decision: Decision | None = None
-        self.is_preflight = request.method == "OPTIONS"
-        self.note = ""
-
-    @property
-    def trace_id(self) -> str:
-        """Drawn when first needed: only error answers carry one."""
-        if self._trace_id is None:
-            self._trace_id = wire.trace_id()
-        return self._trace_id
-
-    def error(self, status: int, code: str, message: str) -> Reply:
-        if self.request.method == "HEAD":
-            return Reply(status, error=True)
-        body = cos_xml.error_body(
-            code, message, self.target.resource(self.region), self.request_id, self.trace_id
-        )
-        return Reply(status, body, [("Content-Type", "application/xml")], error=True)
-
-    def cos_error(self, error: CosError) -> Reply:
-        return self.error(error.status, error.code, error.message)
-
-
 class CosApp:
     """The fake COS service as a WSGI application."""
 
-    def __init__(self, store: Store, region: str, log: ExchangeLog, problems: Problems) -> None:
+    def __init__(
+        self,
+        store: Store,
+        region: str,
+        log: ExchangeLog,
+        problems: Problems,
+        *,
+        limits: Limits | None = None,
+        credentials: Credentials | None = None,
+    ) -> None:
         self.store = store
         self.region = region
         self.log = log
         self.problems = problems
+        self.limits = Limits() if limits is None else limits
+        #: ``SecretId -> SecretKey`` (or ``(SecretKey, SessionToken)``) whose signatures are
+        #: verified; ``None``: any signature is accepted unverified. Replaced whole, never
+        #: changed in place: each request reads it once.
+        self.credentials = credentials
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         response: _Answer | CosResponse
@@ -196,14 +162,21 @@ class CosApp:
 
     def _answer(self, environ: WSGIEnvironment) -> _Answer:
         timestamp = time.time()
-        request = Request(environ)
+        counter = None
+        if "wsgi.input" in environ:
+            counter = environ["wsgi.input"] = CountingInput(environ["wsgi.input"])
+        # Not in environ["werkzeug.request"]: no request <-> environ cycle, so that a body read
+        # and dropped is freed at once, without the garbage collector.
+        request = Request(environ, populate_request=False)
         try:
-            body = request.get_data()
             # request.headers.get("Host"), without the look-up machinery
             target = resolve(environ.get("HTTP_HOST"), environ.get("REQUEST_URI") or "/")
-            context = _Context(request, target, self.region)
+            context = Context(request, target, self.region, self.store, self.limits, counter)
             try:
                 reply = self._dispatch(context)
+                context.drain()
+            except ClientDisconnected:
+                raise
             except Exception:
                 self.problems.add(
                     f"the endpoint failed on {request.method} {environ.get('REQUEST_URI')}:\n"
@@ -228,9 +201,11 @@ class CosApp:
                     response_headers=HeaderMap(response.headers),
                     decision=context.decision,
                     is_preflight=context.is_preflight,
-                    body_size=len(body),
+                    body_size=context.body_size,
                     timestamp=timestamp,
                     note=context.note,
+                    operation=context.operation,
+                    signature=context.signature,
                 )
             )
             return response
@@ -239,35 +214,54 @@ class CosApp:
 
     # -- the common part of every answer -----------------------------------------------------
 
-    def _response(self, context: _Context, reply: Reply, environ: WSGIEnvironment) -> _Answer:
+    def _response(self, context: Context, reply: Reply, environ: WSGIEnvironment) -> _Answer:
         headers: list[tuple[str, str]] = []
         entity = list(reply.headers)
         if entity and entity[0][0] == "Content-Type":
             headers.append(entity.pop(0))
-        length = len(reply.body) if reply.content_length is None else reply.content_length
-        headers.append(("Content-Length", str(length)))
+        if not reply.no_length:
+            length = len(reply.body) if reply.content_length is None else reply.content_length
+            headers.append(("Content-Length", str(length)))
         headers.extend(entity)
         if context.decision is not None:
             headers.extend(context.decision.headers.items())
         trace_id = context.trace_id if reply.error else None
         headers.extend(wire.cos_headers(context.request_id, trace_id))
-        return _Answer.of(reply.status, reply.body, headers, environ)
+        body = reply.body if reply.stream is None else reply.stream
+        return _Answer.of(reply.status, body, headers, environ)
 
     # -- routing -----------------------------------------------------------------------------
 
-    def _dispatch(self, context: _Context) -> Reply:
+    def _dispatch(self, context: Context) -> Reply:
+        try:
+            return self._route(context)
+        except CosError as error:
+            context.note = context.note or str(error)
+            return context.cos_error(error)
+
+    def _route(self, context: Context) -> Reply:
+        """The checks every request goes through, in this order: a bucket named, the route, a
+        preflight, the bucket's existence, the CORS decoration of an actual request, its
+        signature (when the endpoint has credentials), a method the fake knows, the ACL, the
+        sub-resource, what the operation does not implement."""
         request, target = context.request, context.target
         method = request.method
         if target.bucket is None:
             context.note = "the request names no bucket"
             return context.error(400, "InvalidRequest", BUCKET_REQUIRED)
-        info = self.store.info(target.bucket)
+        found = route(method, target.key, request.args.keys(), request.headers.keys())
+        operation = found.operation
+        context.operation = None if operation is None else operation.name
+        if operation is not PUT_BUCKET and self._in_another_region(context):
+            return context.error(404, "NoSuchBucket", NO_SUCH_BUCKET)
         if context.is_preflight:
-            return self._preflight(context, info)
-        sub = sub_resource(request.args.keys())
+            assert operation is not None
+            return operation.handler(context)
+        info = self.store.info(target.bucket)
         if info is None:
-            if method == "PUT" and target.key == "" and sub is None:
-                return self._create_bucket(context)
+            if operation is PUT_BUCKET:
+                refused = self._signature(context)
+                return operation.handler(context) if refused is None else refused
             context.note = f"the bucket {target.bucket!r} does not exist"
             return context.error(404, "NoSuchBucket", NO_SUCH_BUCKET)
         origin = request.headers.get("Origin")
@@ -275,220 +269,81 @@ class CosApp:
             context.decision = evaluate_actual(info.configuration, origin, method)
         else:
             context.note = "the request has no Origin header"
-        if method not in READS and method not in WRITES:
-            return context.error(501, "NotImplemented", not_implemented_operation(method, sub))
-        if method == "PUT" and target.key == "" and sub is None:
-            return context.error(409, "BucketAlreadyOwnedByYou", BUCKET_EXISTS)
-        if self._denied(context, info):
+        refused = self._signature(context)
+        if refused is not None:
+            return refused
+        if operation is None and method not in READS and method not in WRITES:
+            return context.error(501, "NotImplemented", found.refusal)
+        if operation is PUT_BUCKET:
+            return operation.handler(context)  # 409: it exists
+        if operation is not None and operation.precheck is not None:
+            operation.precheck(context)
+        if (operation is None or operation.acl) and self._denied(context, info):
             return context.error(403, "AccessDenied", ACCESS_DENIED)
-        if sub is not None:
-            if sub.lower() == "cors" and target.key == "":
-                if method == "PUT":
-                    return self._put_cors(context, target.bucket)
-                if method == "GET":
-                    return self._get_cors(context, info)
-                if method == "DELETE":
-                    self.store.set_configuration(target.bucket, None)
-                    return Reply(204)
-            return context.error(501, "NotImplemented", not_implemented_operation(method, sub))
-        if target.key == "":
-            return self._bucket(context, info)
-        return self._object(context, target.bucket, target.key)
+        if operation is None:
+            context.note = context.note or found.refusal
+            return context.error(501, "NotImplemented", found.refusal)
+        refusal = _refusal(context, operation.name, operation.unsupported)
+        if refusal is not None:
+            context.note = context.note or refusal
+            return context.error(501, "NotImplemented", refusal)
+        return operation.handler(context)
 
-    def _denied(self, context: _Context, info: BucketInfo) -> bool:
-        """Whether the bucket's ACL refuses this request as anonymous (SPEC §6)."""
+    def _in_another_region(self, context: Context) -> bool:
+        """Whether the ``Host`` names a region the bucket is not in: COS's domain of a region
+        answers for its own buckets only, as if the bucket did not exist [dec]. The global
+        acceleration domain (``<bucket>.cos.accelerate.myqcloud.com``) reaches every region."""
+        target = context.target
+        if target.region is None or target.region == ACCELERATE or target.bucket is None:
+            return False
+        info = self.store.info(target.bucket)
+        if info is None or info.region == target.region:
+            return False
+        context.note = (
+            f"the bucket {target.bucket!r} is in {info.region}, not in {target.region} "
+            "(the region of the Host)"
+        )
+        return True
+
+    def _signature(self, context: Context) -> Reply | None:
+        """With credentials: the verdict on the request's signature (``context.signature``), and
+        COS's refusal when it does not hold (nothing has been read or written yet; the CORS
+        decision already made decorates it). ``None`` when the request goes on."""
+        credentials = self.credentials
+        if credentials is None:
+            return None
+        target = context.target
+        request = SignedRequest.from_environ(
+            context.request.environ, key=target.key if target.region is None else None
+        )
+        check = context.signature = verify_signature(request, credentials)
+        if not check.refused or check.status is None or check.code is None:
+            return None
+        extra: list[tuple[str, str]] = []
+        if check.string_to_sign is not None:
+            # COS's SignatureDoesNotMatch body carries what it signed [ex]; S3's element name
+            # for SigV4's canonical request.
+            extra.append(("StringToSign", check.string_to_sign))
+            if check.signed_text is not None:
+                name = "FormatString" if check.scheme == "cos" else "CanonicalRequest"
+                extra.append((name, check.signed_text))
+        return context.error(check.status, check.code, check.message or "", extra)
+
+    def _denied(self, context: Context, info: BucketInfo) -> bool:
+        """Whether the bucket's ACL refuses this request as anonymous (SPEC §6;
+        :meth:`Context.anonymous`: with credentials, the verifier's verdict)."""
         if info.acl == "public-read-write":
             return False
         method = context.request.method
         if info.acl == "public-read" and method in READS:
             return False
-        return is_anonymous(context.request)
+        return context.anonymous(form=context.operation == "PostObject")
 
-    # -- preflight ---------------------------------------------------------------------------
 
-    def _preflight(self, context: _Context, info: BucketInfo | None) -> Reply:
-        if info is None:
-            context.note = f"the bucket {context.target.bucket!r} does not exist"
-            return context.error(404, "NoSuchBucket", NO_SUCH_BUCKET)
-        headers = context.request.headers
-        decision = evaluate_preflight(
-            info.configuration,
-            headers.get("Origin"),
-            headers.get("Access-Control-Request-Method"),
-            headers.get("Access-Control-Request-Headers"),
-        )
-        context.decision = decision
-        if decision.allowed:
-            return Reply(200)
-        assert decision.status is not None
-        assert decision.error_code is not None
-        assert decision.error_message is not None
-        return context.error(decision.status, decision.error_code, decision.error_message)
-
-    # -- ?cors -------------------------------------------------------------------------------
-
-    def _put_cors(self, context: _Context, bucket: str) -> Reply:
-        request = context.request
-        body = request.get_data()
-        if len(body) > MAX_BODY_BYTES:
-            return context.error(400, "XMLSizeLimit", XML_SIZE_LIMIT)
-        digest_error = check_content_md5(request.headers.get("Content-MD5"), body)
-        if digest_error is not None:
-            return context.error(400, *digest_error)
-        try:
-            configuration = CORSConfiguration.from_xml(body)
-        except CosError as error:
-            context.note = str(error)
-            return context.cos_error(error)
-        self.store.set_configuration(bucket, configuration)
-        return Reply(200)
-
-    def _get_cors(self, context: _Context, info: BucketInfo) -> Reply:
-        if info.configuration is None:
-            return context.error(404, "NoSuchCORSConfiguration", NO_CORS_CONFIGURATION)
-        return Reply(200, info.configuration.to_xml(), [("Content-Type", "application/xml")])
-
-    # -- buckets -----------------------------------------------------------------------------
-
-    def _create_bucket(self, context: _Context) -> Reply:
-        headers = context.request.headers
-        acl = headers.get("x-cos-acl") or headers.get("x-amz-acl") or "private"
-        if acl not in ACLS:
-            return context.error(400, "InvalidArgument", INVALID_ACL)
-        bucket = context.target.bucket
-        assert bucket is not None
-        if not self.store.add_bucket(bucket, context.target.region or self.region, acl):
-            return context.error(409, "BucketAlreadyOwnedByYou", BUCKET_EXISTS)
-        return Reply(200)
-
-    def _bucket(self, context: _Context, info: BucketInfo) -> Reply:
-        method = context.request.method
-        if method == "HEAD":
-            return Reply(200, headers=[("x-cos-bucket-region", info.region)])
-        if method == "GET":
-            return self._list(context, info)
-        if method == "DELETE":
-            deleted = self.store.delete_bucket(info.name)
-            if deleted is False:
-                return context.error(409, "BucketNotEmpty", BUCKET_NOT_EMPTY)
-            return Reply(204)
-        if context.request.mimetype == "multipart/form-data":
-            return self._form_upload(context, info)
-        return context.error(501, "NotImplemented", not_implemented_operation(method, None))
-
-    def _list(self, context: _Context, info: BucketInfo) -> Reply:
-        args = context.request.args
-        prefix = args.get("prefix", "")
-        marker = args.get("marker", "")
-        raw_max = args.get("max-keys", "1000").strip()
-        if not (raw_max.isascii() and raw_max.isdigit()) or int(raw_max) > 2147483647:
-            return context.error(400, "InvalidArgument", INVALID_MAX_KEYS)
-        max_keys = min(int(raw_max), 1000)
-        found, truncated = self.store.list_objects(info.name, prefix, marker, max_keys)
-        children: list[cos_xml.Node] = [
-            ("Name", info.name),
-            ("Prefix", prefix),
-            ("Marker", marker),
-            ("MaxKeys", str(max_keys)),
-            ("IsTruncated", "true" if truncated else "false"),
-        ]
-        if truncated and found:
-            children.append(("NextMarker", found[-1][0]))
-        for key, stored in found:
-            children.append(
-                (
-                    "Contents",
-                    [
-                        ("Key", key),
-                        ("LastModified", wire.iso_date(stored.last_modified)),
-                        ("ETag", stored.etag),
-                        ("Size", str(len(stored.data))),
-                    ],
-                )
-            )
-        body = cos_xml.render("ListBucketResult", children)
-        return Reply(200, body, [("Content-Type", "application/xml")])
-
-    def _form_upload(self, context: _Context, info: BucketInfo) -> Reply:
-        form, files = context.request.form, context.request.files
-        upload = files.get("file")
-        if upload is None or len(files.getlist("file")) != 1:
-            return context.error(400, "InvalidArgument", POST_NEEDS_FILE)
-        key = form.get("key")
-        if not key:
-            return context.error(400, "InvalidArgument", POST_NEEDS_KEY)
-        key = key.replace("${filename}", upload.filename or "")
-        data = upload.read()
-        content_type = next(
-            (v for k, v in form.items() if k.lower() == "content-type"), "application/octet-stream"
-        )
-        stored = StoredObject.create(data, content_type, user_metadata(form.items()))
-        self.store.put_object(info.name, key, stored)
-        location = f"http://{bucket_host(info.name, info.region)}/{quote_key(key)}"
-        headers = [("ETag", stored.etag), ("Location", location)]
-        status = form.get("success_action_status", "204")
-        if status == "200":
-            return Reply(200, headers=headers)
-        if status == "201":
-            body = cos_xml.render(
-                "PostResponse",
-                [
-                    ("Location", location),
-                    ("Bucket", info.name),
-                    ("Key", key),
-                    ("ETag", stored.etag),
-                ],
-            )
-            return Reply(201, body, [("Content-Type", "application/xml"), *headers])
-        return Reply(204, headers=headers)
-
-    # -- objects -----------------------------------------------------------------------------
-
-    def _object(self, context: _Context, bucket: str, key: str) -> Reply:
-        request = context.request
-        method = request.method
-        if method == "PUT":
-            body = request.get_data()
-            digest_error = check_content_md5(request.headers.get("Content-MD5"), body)
-            if digest_error is not None:
-                return context.error(400, *digest_error)
-            stored = StoredObject.create(
-                body,
-                request.headers.get("Content-Type") or "application/octet-stream",
-                user_metadata(request.headers.items()),
-            )
-            self.store.put_object(bucket, key, stored)
-            return Reply(200, headers=[("ETag", stored.etag)])
-        if method == "DELETE":
-            self.store.delete_object(bucket, key)
-            return Reply(204)
-        if method in READS:
-            return self._read_object(context, bucket, key)
-        return context.error(501, "NotImplemented", not_implemented_operation(method, None))
-
-    def _read_object(self, context: _Context, bucket: str, key: str) -> Reply:
-        stored = self.store.get_object(bucket, key)
-        if stored is None:
-            context.note = context.note or f"no object {key!r}"
-            return context.error(404, "NoSuchKey", NO_SUCH_KEY)
-        data = stored.data
-        size = len(data)
-        status = 200
-        extra: list[tuple[str, str]] = []
-        bounds = parse_range(context.request.headers.get("Range"), size)
-        if bounds is not None:
-            start, end = bounds
-            data = data[start : end + 1]
-            status = 206
-            extra.append(("Content-Range", f"bytes {start}-{end}/{size}"))
-        headers = [
-            ("Content-Type", stored.content_type),
-            *extra,
-            ("Accept-Ranges", "bytes"),
-            ("ETag", stored.etag),
-            ("Last-Modified", wire.http_date(stored.last_modified)),
-            *stored.metadata,
-        ]
-        if context.request.method == "HEAD":
-            return Reply(status, b"", headers, content_length=len(data))
-        return Reply(status, data, headers)
+def _refusal(context: Context, name: str, unsupported: Unsupported) -> str | None:
+    """The 501 message for a ``versionId`` or for a header or parameter the operation does
+    not implement (:mod:`.operations.unsupported`)."""
+    args = context.request.args
+    if any(key.lower() == "versionid" for key in args):
+        return not_implemented_parameter(name, "versionId")
+    return unsupported.check(name, context.request.headers.items(), args.keys())

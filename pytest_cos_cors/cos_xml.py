@@ -1,4 +1,5 @@
-"""The lxml codec: COS configuration documents in and out, error and listing bodies out.
+"""The lxml codec: COS configuration documents in and out; the Complete Multipart Upload and
+DELETE Multiple Objects request documents in; error, listing and result documents out.
 
 The parser is hardened: it never resolves an entity, never loads a DTD, never reads a file or the
 network, and refuses any document that declares a DTD or an entity instead of expanding it.
@@ -16,6 +17,15 @@ from lxml import etree
 from .errors import MAX_BODY_BYTES, XML_SIZE_LIMIT, CosError, malformed
 
 DECLARATION = b"<?xml version='1.0' encoding='utf-8' ?>\n"
+#: The declaration of COS's Complete Multipart Upload and PUT Object - Copy results [ex].
+DECLARATION_UTF8 = b'<?xml version="1.0" encoding="UTF-8"?>\n'
+#: The namespace of ``CompleteMultipartUploadResult``, the only COS result that has one [ex].
+COMPLETE_NAMESPACE = "http://www.qcloud.com/document/product/436/7751"
+#: The most a Complete Multipart Upload or DELETE Multiple Objects body may hold: 10,000 parts or
+#: 1,000 keys of 1,024 bytes fit well within it [dec].
+MAX_REQUEST_XML_BYTES = 4 * 1024 * 1024
+MAX_PARTS = 10000
+MAX_DELETE_OBJECTS = 1000
 RULE_ELEMENTS = frozenset(
     {"ID", "AllowedOrigin", "AllowedMethod", "AllowedHeader", "ExposeHeader", "MaxAgeSeconds"}
 )
@@ -76,13 +86,14 @@ def _leaf_text(element: etree._Element, name: str, rule_index: int | None) -> st
     return text
 
 
-def parse_document(body: bytes | str) -> etree._Element:
+def parse_document(body: bytes | str, max_bytes: int = MAX_BODY_BYTES) -> etree._Element:
     """Parse a request body into its root element, or raise ``CosError``.
 
-    Size is checked before anything is parsed; a DTD or entity declaration is refused.
+    Size is checked before anything is parsed (``XMLSizeLimit`` above ``max_bytes``); a DTD or
+    entity declaration is refused.
     """
     data = body.encode("utf-8") if isinstance(body, str) else bytes(body)
-    if len(data) > MAX_BODY_BYTES:
+    if len(data) > max_bytes:
         raise CosError("XMLSizeLimit", XML_SIZE_LIMIT, detail=f"{len(data)} bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise malformed("DTD and entity declarations are refused")
@@ -157,7 +168,8 @@ def xml_text(value: str) -> str:
 
 
 def _fill(parent: etree._Element, children: Sequence[Node]) -> None:
-    parent.text = "\n"
+    if children:
+        parent.text = "\n"
     for name, value in children:
         element = etree.SubElement(parent, name)
         if isinstance(value, str):
@@ -167,11 +179,113 @@ def _fill(parent: etree._Element, children: Sequence[Node]) -> None:
         element.tail = "\n"
 
 
-def render(root_name: str, children: Sequence[Node]) -> bytes:
-    """A COS-style document: the declaration, then one element per line, no indentation."""
-    root = etree.Element(root_name)
+def render(
+    root_name: str,
+    children: Sequence[Node],
+    *,
+    declaration: bytes = DECLARATION,
+    namespace: str | None = None,
+) -> bytes:
+    """A COS-style document: the declaration (``b""`` for none), then one element per line, no
+    indentation; ``namespace`` as the default namespace of every element."""
+    nsmap: Any = {None: namespace} if namespace else None
+    root = etree.Element(root_name, nsmap=nsmap)
     _fill(root, children)
-    return DECLARATION + etree.tostring(root, encoding="utf-8")
+    return declaration + etree.tostring(root, encoding="utf-8")
+
+
+# -- request documents of the object operations ---------------------------------------------------
+
+
+def _children(element: etree._Element) -> list[etree._Element]:
+    """The element children (comments and processing instructions are removed by the parser)."""
+    return [child for child in element if isinstance(child.tag, str)]
+
+
+def _text(element: etree._Element) -> str:
+    if _children(element):
+        raise malformed(f"<{_local(element)}> may not contain elements", field=_local(element))
+    return element.text or ""
+
+
+def parse_complete(body: bytes) -> list[tuple[int, str]]:
+    """A ``<CompleteMultipartUpload>`` as ``(part number, ETag)`` pairs in document order.
+
+    Any namespace (boto3 sends S3's), any order of ``PartNumber`` and ``ETag`` inside a
+    ``Part``, unknown children of a ``Part`` (boto3's ``ChecksumCRC32``) ignored; the ETag as
+    written (quotes kept). MalformedXML for anything else: no ``Part``, a ``Part`` without one
+    ``PartNumber`` and one ``ETag``, a number that is not an integer, more than 10,000 parts.
+    """
+    root = parse_document(body, MAX_REQUEST_XML_BYTES)
+    if _local(root) != "CompleteMultipartUpload":
+        raise malformed(f"the root element is <{_local(root)}>, not <CompleteMultipartUpload>")
+    parts: list[tuple[int, str]] = []
+    for child in _children(root):
+        if _local(child) != "Part":
+            raise malformed(f"unknown element <{_local(child)}>", field=_local(child))
+        fields: dict[str, list[str]] = {}
+        for element in _children(child):
+            fields.setdefault(_local(element), []).append(_text(element))
+        numbers, etags = fields.get("PartNumber", []), fields.get("ETag", [])
+        if len(numbers) != 1 or len(etags) != 1:
+            raise malformed("a <Part> needs one <PartNumber> and one <ETag>", field="Part")
+        number = numbers[0].strip()
+        if not (number.isascii() and number.isdigit()) or len(number) > 9:
+            raise malformed(f"part number {number!r} is not an integer", field="PartNumber")
+        parts.append((int(number), etags[0].strip()))
+    if not parts:
+        raise malformed("a <CompleteMultipartUpload> needs at least one <Part>", field="Part")
+    if len(parts) > MAX_PARTS:
+        raise malformed(f"{len(parts)} parts, more than {MAX_PARTS}", field="Part")
+    return parts
+
+
+@dataclass(frozen=True)
+class DeleteRequest:
+    """A ``<Delete>`` document: the keys in order, whether the answer is quiet, and whether an
+    ``Object`` names a ``VersionId`` (which the fake does not implement)."""
+
+    keys: tuple[str, ...]
+    quiet: bool
+    versioned: bool
+
+
+def parse_delete(body: bytes) -> DeleteRequest:
+    """A ``<Delete>`` for DELETE Multiple Objects: ``Quiet`` anywhere among the objects (the JS
+    SDK and boto3 put it last), any namespace. MalformedXML for another root, an unknown
+    element, no ``Object``, an ``Object`` without one non-empty ``Key``, a ``Quiet`` that is not
+    ``true``/``false``, more than 1,000 objects."""
+    root = parse_document(body, MAX_REQUEST_XML_BYTES)
+    if _local(root) != "Delete":
+        raise malformed(f"the root element is <{_local(root)}>, not <Delete>")
+    keys: list[str] = []
+    quiet = False
+    versioned = False
+    for child in _children(root):
+        name = _local(child)
+        if name == "Quiet":
+            value = _text(child).strip().lower()
+            if value not in ("true", "false"):
+                raise malformed(f"Quiet is {value!r}, not true or false", field="Quiet")
+            quiet = value == "true"
+        elif name == "Object":
+            found: dict[str, list[str]] = {}
+            for element in _children(child):
+                field = _local(element)
+                if field not in ("Key", "VersionId"):
+                    raise malformed(f"unknown element <{field}> in <Object>", field=field)
+                found.setdefault(field, []).append(_text(element))
+            if len(found.get("Key", [])) != 1 or not found["Key"][0]:
+                raise malformed("an <Object> needs one non-empty <Key>", field="Key")
+            versioned = versioned or "VersionId" in found
+            keys.append(found["Key"][0])
+        else:
+            raise malformed(f"unknown element <{name}> in <Delete>", field=name)
+    if not keys:
+        raise malformed("a <Delete> needs at least one <Object>", field="Object")
+    if len(keys) > MAX_DELETE_OBJECTS:
+        raise malformed(f"{len(keys)} objects, more than {MAX_DELETE_OBJECTS}", field="Object")
+    return DeleteRequest(tuple(keys), quiet, versioned)
 
 
 def render_configuration(
@@ -183,8 +297,16 @@ def render_configuration(
     return render("CORSConfiguration", children)
 
 
-def error_body(code: str, message: str, resource: str, request_id: str, trace_id: str) -> bytes:
-    """The ``<Error>`` body of SPEC §2."""
+def error_body(
+    code: str,
+    message: str,
+    resource: str,
+    request_id: str,
+    trace_id: str,
+    extra: Sequence[tuple[str, str]] = (),
+) -> bytes:
+    """The ``<Error>`` body of SPEC §2; ``extra`` elements follow ``TraceId`` (the
+    ``StringToSign`` and ``FormatString`` of a ``SignatureDoesNotMatch``)."""
     return render(
         "Error",
         [
@@ -193,5 +315,6 @@ def error_body(code: str, message: str, resource: str, request_id: str, trace_id
             ("Resource", resource),
             ("RequestId", request_id),
             ("TraceId", trace_id),
+            *extra,
         ],
     )

@@ -118,3 +118,63 @@ def not_implemented_operation(method: str, name: str | None) -> str:
 
 POST_NEEDS_FILE = "POST requires exactly one file upload per request."
 POST_NEEDS_KEY = "Bucket POST must contain a field named 'key'."
+
+# Added for the object operations (docs/cos-operations.md, section 1.2). The wording is S3's
+# wherever COS documents the code but not its message.
+NO_SUCH_UPLOAD = (
+    "The specified upload does not exist. The upload ID may be invalid, or the upload may have "
+    "been aborted or completed."
+)
+INVALID_PART = (
+    "One or more of the specified parts could not be found. The part may not have been uploaded, "
+    "or the specified entity tag may not match the part's entity tag."
+)
+INVALID_PART_ORDER = (
+    "The list of parts was not in ascending order. The parts list must be specified in order by "
+    "part number."
+)
+ENTITY_TOO_SMALL = "Your proposed upload is smaller than the minimum allowed object size."
+ENTITY_TOO_LARGE = "Your proposed upload exceeds the maximum allowed object size."
+INVALID_PART_NUMBER = "Part number must be an integer between 1 and 10000, inclusive"
+MISSING_CONTENT_MD5 = "Missing required header for this request: Content-MD5."
+PRECONDITION_FAILED = "Precondition not match."
+INVALID_RANGE = "The requested range is not satisfiable"
+INVALID_ENCODING_TYPE = "Invalid Encoding Method specified in Request"
+INVALID_METADATA_DIRECTIVE = "Unknown metadata directive."
+INVALID_COPY_SOURCE = "Copy Source must mention the source bucket and key: bucket/key."
+INVALID_COPY_RANGE = (
+    "The x-cos-copy-source-range value must be of the form bytes=first-last where first and "
+    "last are the zero-based offsets of the first and last bytes to copy"
+)
+COPY_TO_ITSELF = (
+    "This copy request is illegal because it is trying to copy an object to itself without "
+    "changing the object's metadata, storage class, website redirect location or encryption "
+    "attributes."
+)
+BAD_CHECKSUM = "The {algorithm} you specified did not match the calculated checksum."
+INVALID_CHECKSUM = "Value for {header} header is invalid."
+
+
+def invalid_argument(name: str) -> str:
+    """A query parameter that is not a non-negative integer (``max-parts``, ``max-uploads``...)."""
+    return f"Argument {name} must be an integer between 0 and 2147483647."
+
+
+def invalid_header_value(name: str) -> str:
+    """A value that cannot be stored as an HTTP header (a line break, a character beyond
+    Latin-1): refused at upload, so that no later GET fails on it."""
+    return (
+        f"The value of {name} cannot be sent back as an HTTP header: it contains a line break "
+        "or a character outside ISO-8859-1."
+    )
+
+
+def not_implemented_header(operation: str, name: str) -> str:
+    """A request header that changes what ``operation`` means and that the fake does not do."""
+    return f"The header {name} is not implemented by this fake for {operation}."
+
+
+def not_implemented_parameter(operation: str, name: str) -> str:
+    """A query parameter (or form field, or XML element) that changes what ``operation`` means
+    and that the fake does not do."""
+    return f"The parameter {name} is not implemented by this fake for {operation}."

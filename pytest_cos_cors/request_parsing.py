@@ -1,16 +1,22 @@
-"""What a COS request says beyond its bucket and key (SPEC §3 to §6): its sub-resource, its
-headers as received, its ``Content-MD5`` and ``Range``, its user metadata, and whether it is
-anonymous or signed. Pure functions of the request; no answer is decided here."""
+"""What a COS request says beyond its bucket and key (SPEC §3 to §6, docs/cos-operations.md):
+its sub-resources, its headers as received, its ``Content-MD5`` and ``x-amz-checksum-*``, its
+``Range`` and conditions, its stored headers and user metadata, its copy source, and whether it
+is anonymous or signed. Pure functions of the request; no answer is decided here."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import hashlib
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
+import re
+import zlib
+from collections.abc import Iterable, Sequence
+from email.utils import parsedate_to_datetime
+from typing import TYPE_CHECKING, Protocol
+from urllib.parse import unquote
 
-from .errors import BAD_DIGEST, INVALID_DIGEST
+from .errors import BAD_CHECKSUM, BAD_DIGEST, INVALID_CHECKSUM, INVALID_DIGEST
+from .signatures.cos import FIELDS as COS_SIGNATURE_FIELDS
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIEnvironment
@@ -29,13 +35,7 @@ SIGNATURE_FIELDS = frozenset(
 #: Query keys that are parameters, not sub-resources (lower-case).
 PARAMETERS = frozenset(
     {
-        "q-sign-algorithm",
-        "q-ak",
-        "q-sign-time",
-        "q-key-time",
-        "q-header-list",
-        "q-url-param-list",
-        "q-signature",
+        *COS_SIGNATURE_FIELDS,
         "sign",
         "signature",
         "awsaccesskeyid",
@@ -49,6 +49,11 @@ PARAMETERS = frozenset(
         "encoding-type",
         "x-id",
         "versionid",
+        "part-number-marker",
+        "max-parts",
+        "key-marker",
+        "upload-id-marker",
+        "max-uploads",
     }
 )
 #: Prefixes of query keys that are parameters (lower-case).
@@ -57,14 +62,23 @@ PARAMETER_PREFIXES = ("x-amz-", "response-")
 META_PREFIXES = ("x-cos-meta-", "x-amz-meta-")
 
 
-def sub_resource(args: Iterable[str]) -> str | None:
-    """The first query key that names a sub-resource (``cors``, ``acl``...), if any."""
+def sub_resources(args: Iterable[str]) -> list[str]:
+    """The query keys that name a sub-resource or select an operation (``cors``, ``uploads``,
+    ``uploadId``, ``acl``...), as sent, in order; parameters are left out."""
+    found = []
     for name in args:
         lower = name.lower()
         if lower in PARAMETERS or lower.startswith(PARAMETER_PREFIXES):
             continue
-        return name
-    return None
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def sub_resource(args: Iterable[str]) -> str | None:
+    """The first query key that names a sub-resource (``cors``, ``acl``...), if any."""
+    found = sub_resources(args)
+    return found[0] if found else None
 
 
 def environ_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
@@ -84,7 +98,21 @@ def user_metadata(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
     return [(k.lower(), v) for k, v in pairs if k.lower().startswith(META_PREFIXES)]
 
 
-def check_content_md5(header: str | None, body: bytes) -> tuple[str, str] | None:
+Body = bytes | Sequence[memoryview]
+
+
+class HeaderLookup(Protocol):
+    """Request headers looked up by name (a werkzeug ``Headers``, a ``HeaderMap``, a dict)."""
+
+    def get(self, name: str, /) -> str | None: ...
+    def __contains__(self, name: str, /) -> bool: ...
+
+
+def _chunks(body: Body) -> Sequence[bytes | memoryview]:
+    return (body,) if isinstance(body, bytes) else body
+
+
+def check_content_md5(header: str | None, body: Body) -> tuple[str, str] | None:
     """``(code, message)`` when ``Content-MD5`` is present and wrong (SPEC §3 row 2)."""
     if header is None:
         return None
@@ -94,13 +122,74 @@ def check_content_md5(header: str | None, body: bytes) -> tuple[str, str] | None
         return "InvalidDigest", INVALID_DIGEST
     if len(digest) != 16:
         return "InvalidDigest", INVALID_DIGEST
-    if digest != hashlib.md5(body).digest():
+    md5 = hashlib.md5()
+    for chunk in _chunks(body):
+        md5.update(chunk)
+    if digest != md5.digest():
         return "BadDigest", BAD_DIGEST
     return None
 
 
+#: The ``x-amz-checksum-*`` headers boto3 sends (flexible checksums), by algorithm: those the
+#: standard library computes are verified, the others (CRC32C, CRC64NVME) only accepted.
+CHECKSUM_HEADERS = {
+    "x-amz-checksum-crc32": "CRC32",
+    "x-amz-checksum-crc32c": "CRC32C",
+    "x-amz-checksum-crc64nvme": "CRC64NVME",
+    "x-amz-checksum-sha1": "SHA1",
+    "x-amz-checksum-sha256": "SHA256",
+}
+
+
+def _checksum(algorithm: str, body: Body) -> bytes | None:
+    if algorithm == "CRC32":
+        crc = 0
+        for chunk in _chunks(body):
+            crc = zlib.crc32(chunk, crc)
+        return crc.to_bytes(4, "big")
+    if algorithm in ("SHA1", "SHA256"):
+        digest = hashlib.new(algorithm.lower())
+        for chunk in _chunks(body):
+            digest.update(chunk)
+        return digest.digest()
+    return None
+
+
+def has_checksum(headers: HeaderLookup) -> bool:
+    """Whether the request carries one of the ``x-amz-checksum-*`` values."""
+    return any(name in headers for name in CHECKSUM_HEADERS)
+
+
+def check_checksums(headers: HeaderLookup, body: Body) -> tuple[str, str] | None:
+    """``(code, message)`` when an ``x-amz-checksum-*`` header is not base64, or (CRC32, SHA1,
+    SHA256) does not match the body."""
+    for name, algorithm in CHECKSUM_HEADERS.items():
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            given = base64.b64decode(value.strip(), validate=True)
+        except (binascii.Error, ValueError):
+            return "InvalidRequest", INVALID_CHECKSUM.format(header=name)
+        expected = _checksum(algorithm, body)
+        if expected is not None and given != expected:
+            return "BadDigest", BAD_CHECKSUM.format(algorithm=algorithm)
+    return None
+
+
+#: What :func:`parse_range` gives for a range that starts past the end: ``416 InvalidRange``.
+NOT_SATISFIABLE = (-1, -1)
+
+
+def _digits(text: str) -> bool:
+    return text.isascii() and text.isdigit()
+
+
 def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
-    """One satisfiable ``bytes=a-b`` (or ``a-``, ``-n``) range as inclusive bounds."""
+    """One ``bytes=a-b`` (or ``a-``, ``-n``) range as inclusive bounds, the end clamped to the
+    object; :data:`NOT_SATISFIABLE` when it starts at or past the end (or is a suffix of
+    nothing); ``None`` (serve the whole object) when absent, multiple, reversed or not a byte
+    range (docs/cos-operations.md 2.11)."""
     if not value:
         return None
     unit, _, spec = value.strip().partition("=")
@@ -108,26 +197,151 @@ def parse_range(value: str | None, size: int) -> tuple[int, int] | None:
         return None
     first, dash, last = spec.strip().partition("-")
     first, last = first.strip(), last.strip()
-    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
+    if not dash or not (_digits(first) or first == "") or not (_digits(last) or last == ""):
         return None
     if first == "":
-        if last == "" or int(last) == 0 or size == 0:
+        if last == "":
             return None
+        if int(last) == 0 or size == 0:
+            return NOT_SATISFIABLE
         return max(0, size - int(last)), size - 1
     start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or start > end:
+    if last != "" and int(last) < start:
         return None
+    if start >= size:
+        return NOT_SATISFIABLE
+    end = size - 1 if last == "" else min(int(last), size - 1)
     return start, end
 
 
-def is_anonymous(request: Request) -> bool:
+def parse_copy_range(value: str, size: int) -> tuple[int, int] | None:
+    """``x-cos-copy-source-range: bytes=first-last`` as inclusive bounds, ``last`` clamped;
+    ``None`` when malformed, reversed or starting past the end (docs/cos-operations.md 2.8)."""
+    unit, _, spec = value.strip().partition("=")
+    first, dash, last = spec.strip().partition("-")
+    if unit.strip().lower() != "bytes" or not dash:
+        return None
+    first, last = first.strip(), last.strip()
+    if not (_digits(first) and _digits(last)):
+        return None
+    start, end = int(first), int(last)
+    if end < start or start >= size:
+        return None
+    return start, min(end, size - 1)
+
+
+# -- conditions ----------------------------------------------------------------------------------
+
+
+def _opaque(tag: str) -> str:
+    tag = tag.strip()
+    if tag[:2] in ("W/", "w/"):
+        tag = tag[2:]
+    return tag.strip().strip('"')
+
+
+def etag_matches(header: str, etag: str) -> bool:
+    """Whether an ``If-Match``/``If-None-Match`` list names ``etag`` (``*`` names any);
+    quotes and a weak ``W/`` are ignored."""
+    wanted = _opaque(etag)
+    return any(
+        part.strip() == "*" or _opaque(part) == wanted for part in header.split(",") if part.strip()
+    )
+
+
+def http_date(value: str) -> float | None:
+    """An HTTP date as a timestamp; ``None`` when it cannot be read (the condition is then
+    ignored)."""
+    try:
+        return parsedate_to_datetime(value.strip()).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+# -- what an object keeps ----------------------------------------------------------------------
+
+#: The standard headers an object keeps from its PUT, POST or Initiate, in their wire case and
+#: in the order a GET sends them back.
+STORED_HEADERS = (
+    "Content-Type",
+    "Cache-Control",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Language",
+    "Expires",
+)
+_STORED = {name.lower(): name for name in STORED_HEADERS}
+_NOT_HEADER_SAFE = re.compile("[\r\n\x00]")
+
+
+def header_safe(value: str) -> bool:
+    """Whether ``value`` can go back out as an HTTP header value: no line break or NUL, only
+    ISO-8859-1 characters."""
+    if _NOT_HEADER_SAFE.search(value):
+        return False
+    try:
+        value.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def stored_headers(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The standard headers (or form fields) an object keeps, in :data:`STORED_HEADERS` order
+    and case; an empty value is not kept (the JS SDK sends ``Cache-Control:`` empty)."""
+    found: dict[str, str] = {}
+    for name, value in pairs:
+        canonical = _STORED.get(name.lower())
+        if canonical is not None and value.strip() and canonical not in found:
+            found[canonical] = value
+    return [(name, found[name]) for name in STORED_HEADERS if name in found]
+
+
+# -- copy ----------------------------------------------------------------------------------------
+
+_COPY_HOST = re.compile(
+    r"^(?P<bucket>[^./]+)\.(?:cos|cos-internal)\.[^./]+\.(?:myqcloud\.com|tencentcos\.cn)$",
+    re.IGNORECASE,
+)
+
+
+def parse_copy_source(value: str) -> tuple[str, str, str | None] | None:
+    """``x-cos-copy-source`` as ``(bucket, key, versionId)``: COS's
+    ``<bucket>.cos.<region>.myqcloud.com/<key>`` or S3's ``[/]<bucket>/<key>`` (boto3), the key
+    percent-decoded; ``None`` when it names no bucket and key."""
+    text = value.strip()
+    for scheme in ("http://", "https://"):
+        if text.lower().startswith(scheme):
+            text = text[len(scheme) :]
+    text, _, query = text.partition("?")
+    version = None
+    for pair in query.split("&") if query else ():
+        name, _, raw = pair.partition("=")
+        if name.lower() == "versionid":
+            version = unquote(raw)
+    first, slash, rest = text.lstrip("/").partition("/")
+    match = _COPY_HOST.match(first)
+    bucket = match.group("bucket").lower() if match is not None else unquote(first)
+    key = unquote(rest)
+    if not slash or not bucket or not key:
+        return None
+    return bucket, key, version
+
+
+def is_anonymous(request: Request, *, form: bool = True) -> bool:
     """Whether the request carries no signature: no ``Authorization`` header, no signature in
-    its query, and (a browser form upload) none among its form fields (SPEC §6)."""
+    its query, and (a browser form upload, when ``form``) none among its form fields
+    (SPEC §6)."""
     if "Authorization" in request.headers:
         return False
     if any(k.lower() in SIGNATURE_PARAMS for k in request.args):
         return False
+    return not (form and form_signed(request))
+
+
+def form_signed(request: Request) -> bool:
+    """Whether a browser form upload (a ``multipart/form-data`` POST) carries a signature among
+    its form fields (read, unverified, whether or not the endpoint has credentials)."""
     if request.method == "POST" and request.mimetype == "multipart/form-data":
-        return not any(k.lower() in SIGNATURE_FIELDS for k in request.form)
-    return True
+        return any(k.lower() in SIGNATURE_FIELDS for k in request.form)
+    return False

@@ -65,6 +65,11 @@ def iso_date(timestamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(timestamp))
 
 
+def iso_date_seconds(timestamp: float) -> str:
+    """The ISO 8601 date of ``CopyObjectResult`` (no milliseconds)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(timestamp))
+
+
 # -- ids ---------------------------------------------------------------------------------------
 
 _PROCESS = f"{os.getpid():x}_{secrets.token_hex(4)}"

@@ -145,7 +145,6 @@ def test_missing_key(endpoint: CosCorsEndpoint) -> None:
         ("bytes=-3", 206, b"789", "bytes 7-9/10"),
         ("bytes=0-1,4-5", 200, b"0123456789", None),
         ("items=0-1", 200, b"0123456789", None),
-        ("bytes=20-30", 200, b"0123456789", None),
         ("garbage", 200, b"0123456789", None),
     ],
 )
@@ -284,10 +283,10 @@ def test_other_sub_resources_and_methods_are_not_implemented(endpoint: CosCorsEn
         f"{HOST}/",
     )
     assert_error(
-        raw_request(endpoint, "POST", "/k?uploads"),
+        raw_request(endpoint, "POST", "/k?restore"),
         501,
         "NotImplemented",
-        "The requested operation POST ?uploads is not implemented by this fake.",
+        "The requested operation POST ?restore is not implemented by this fake.",
         f"{HOST}/k",
     )
     wire = raw_request(endpoint, "PATCH", "/k")

@@ -1,63 +1,85 @@
 """The browser SDK ``cos-js-sdk-v5`` (from npm, ``package-lock.json``) in headless Chromium, against
-a ``CosCorsEndpoint``.
+the test's ``cos_cors`` endpoint.
 
-Each test gets a started endpoint, a page server on ``http://app.localhost:PORT`` that serves a
-blank page and the SDK's browser build (``node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js``),
-and a Chromium launched with the endpoint's own ``browser_args()``: the SDK then reaches
+One Chromium for the package, as in ``tests/browser``: it is launched with the flags of
+``CosCorsEndpoint.browser_args()``, the endpoint's port swapped for a relay's
+(``browser.harness.TcpRelay``) that each test points at its own ``cos_cors``; each test opens a
+fresh context (its own preflight cache, HTTP cache and localStorage). A small page server serves a
+blank page and the SDK's browser build (``node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js``)
+on ``http://<name>.localhost:PORT``, so the SDK reaches
 ``http://<bucket>.cos.<region>.myqcloud.com`` exactly as in production, cross-origin to the page.
 
-Locally the tests skip when Playwright, Chromium or the npm package is missing (``npm ci`` installs
-the package); with ``CI`` set they fail instead.
+``sdk_page`` configures the bucket as Tencent recommends for the browser SDK, for the page's
+origin only (:func:`browser_rule`); a test that wants another rule sets it again.
+
+Locally the tests skip when Playwright, Chromium or the npm package is missing (``npm ci``
+installs the package); with ``CI`` set they fail instead.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+import time
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-
-from pytest_cos_cors import CosCorsEndpoint
+from browser.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TcpRelay,
+    browser_unavailable,
+    session_resolver_args,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright
+
+    from pytest_cos_cors import CosCorsEndpoint
+    from pytest_cos_cors.recording import Exchange
 
 ROOT = Path(__file__).resolve().parents[2]
 SDK_DIST = ROOT / "node_modules" / "cos-js-sdk-v5" / "dist" / "cos-js-sdk-v5.min.js"
 SDK_PATH = "/cos-js-sdk-v5.min.js"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-#: The configuration Tencent recommends for the browser SDK (AllowedHeader ``*``; ExposeHeader
-#: ``ETag``, ``Content-Length``, ``x-cos-request-id``), for the page's origin only.
-EXPOSE_HEADERS = ["ETag", "Content-Length", "x-cos-request-id"]
+MIB = 1024 * 1024
+#: The ``ExposeHeader`` list Tencent recommends for the browser SDK.
+EXPOSE_HEADERS = ("ETag", "Content-Length", "x-cos-request-id")
 #: How long one SDK call may take in the page before the test gives up on it (milliseconds).
 CALL_TIMEOUT_MS = 30_000
+#: The SDK's own message when a part's ``ETag`` header is not readable (docs/cos-operations.md
+#: section 3.1; ``uploadSliceList`` in ``src/advance.js``).
+ETAG_ERROR = (
+    'get ETag error, please add "ETag" to CORS ExposeHeader setting.'
+    "( 获取ETag失败，请在CORS ExposeHeader设置中添加ETag，"
+    "请参考文档：https://cloud.tencent.com/document/product/436/13318 )"
+)
+#: What the SDK reports when the browser refused an answer (``lib/request.js``).
+CORS_ERROR = "CORS blocked or network error"
+
+
+def browser_rule(origin: str, expose: Sequence[str] = EXPOSE_HEADERS) -> dict[str, Any]:
+    """Tencent's recommended CORS rule for the browser SDK, for ``origin`` only."""
+    return {
+        "AllowedOrigin": [origin],
+        "AllowedMethod": ["PUT", "GET", "POST", "DELETE", "HEAD"],
+        "AllowedHeader": ["*"],
+        "ExposeHeader": list(expose),
+        "MaxAgeSeconds": 600,
+    }
 
 
 def jssdk_unavailable() -> str | None:
     """Why the JS SDK tests cannot run here, or ``None`` when they can."""
-    if importlib.util.find_spec("playwright") is None:
-        return "Playwright for Python is not installed (pip install playwright)"
-    if not os.access(CHROMIUM, os.X_OK):
-        return f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-    if not SDK_DIST.is_file():
-        return f"cos-js-sdk-v5 is not installed: {SDK_DIST} is missing (run `npm ci` in {ROOT})"
-    return None
+    why = browser_unavailable()
+    if why is None and not SDK_DIST.is_file():
+        why = f"cos-js-sdk-v5 is not installed: {SDK_DIST} is missing (run `npm ci` in {ROOT})"
+    return why
 
 
 def require_jssdk(environ: Mapping[str, str] = os.environ) -> None:
@@ -69,6 +91,11 @@ def require_jssdk(environ: Mapping[str, str] = os.environ) -> None:
     if environ.get("CI"):
         pytest.fail(f"JS SDK tests must run in CI: {why}", pytrace=False)
     pytest.skip(f"JS SDK tests skipped: {why}")
+
+
+def pattern(size: int) -> bytes:
+    """The bytes the page builds for a body of ``size``: ``i % 251`` at each offset ``i``."""
+    return (bytes(range(251)) * (size // 251 + 1))[:size]
 
 
 # --- the page server ----------------------------------------------------------------------------
@@ -90,7 +117,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(200)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
         self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(body)
@@ -99,7 +125,7 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class PageServer:
+class SdkPageServer:
     """Serves the page and the SDK's browser build on 127.0.0.1, for any ``*.localhost`` name."""
 
     def __init__(self, sdk: bytes) -> None:
@@ -112,9 +138,8 @@ class PageServer:
         )
         self._thread.start()
 
-    @property
-    def origin(self) -> str:
-        return f"http://app.localhost:{self.port}"
+    def origin(self, name: str = "app") -> str:
+        return f"http://{name}.localhost:{self.port}"
 
     def close(self) -> None:
         self._server.shutdown()
@@ -122,20 +147,54 @@ class PageServer:
         self._server.server_close()
 
 
+@dataclass
+class JsSdkSession:
+    playwright: Playwright
+    browser: Browser
+    relay: TcpRelay
+    pages: SdkPageServer
+
+
+# Package scope: one sync Playwright at a time, and tests/browser has its own.
+@pytest.fixture(scope="package")
+def jssdk_session(request: pytest.FixtureRequest) -> Iterator[JsSdkSession]:
+    """pytest-playwright's Playwright, one headless Chromium, the relay and the page server
+    (package scope). A process runs one sync Playwright at a time: every suite takes the
+    session's."""
+    require_jssdk()
+    playwright = request.getfixturevalue("playwright")
+    relay = TcpRelay()
+    pages = SdkPageServer(SDK_DIST.read_bytes())
+    try:
+        args = [*CHROMIUM_ARGS, *session_resolver_args(relay.port)]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            yield JsSdkSession(playwright, browser, relay, pages)
+        finally:
+            browser.close()
+    finally:
+        pages.close()
+        relay.close()
+
+
 # --- what a test drives ---------------------------------------------------------------------------
 
-#: Runs ``cos[method](params, callback)`` in the page and resolves with ``{err, data}``: ``err`` is
-#: the SDK's own error (a string when the SDK made one up, such as its ETag/ExposeHeader message;
-#: otherwise the interesting fields of its Error object), ``data`` the result without Blobs.
+#: The page's side of :meth:`SdkPage.call`: ``cos[method](params, callback)``, resolving with
+#: ``{err, data}``. ``err`` is the SDK's own error: a string when the SDK made one up (its
+#: ETag/ExposeHeader message), otherwise the interesting fields of its Error object; ``data`` is
+#: the result with Blobs replaced by their size. ``body`` makes ``Body`` a Blob (or a File, as an
+#: ``<input type=file>`` gives) of pattern bytes. With ``cancelAtPart``, the task is cancelled
+#: (``cos.cancelTask``) as the request for that part is sent, and the call resolves once the
+#: page has been quiet for ``settleMs`` (a cancelled task never calls back).
 CALL = """
-async ({method, params, bodyBytes, timeoutMs}) => {
-    const cos = window.__cos || (window.__cos = new COS({
-        SecretId: 'x', SecretKey: 'y', Protocol: 'http:',
-    }));
-    if (bodyBytes !== null) {
-        const bytes = new Uint8Array(bodyBytes);
-        for (let i = 0; i < bodyBytes; i++) bytes[i] = i % 251;
-        params = {...params, Body: new Blob([bytes], {type: 'application/octet-stream'})};
+async ({method, params, body, timeoutMs, cancelAtPart, settleMs}) => {
+    const cos = window.__cos || (window.__cos = new COS({SecretId: 'x', SecretKey: 'y'}));
+    if (body !== null) {
+        const bytes = new Uint8Array(body.size);
+        for (let i = 0; i < body.size; i++) bytes[i] = i % 251;
+        const type = 'application/octet-stream';
+        params = {...params, Body: body.fileName === null ? new Blob([bytes], {type})
+            : new File([bytes], body.fileName, {type, lastModified: 1700000000000})};
     }
     const plain = (value) => JSON.parse(JSON.stringify(value === undefined ? null : value,
         (key, v) => (v instanceof Blob ? `[Blob ${v.size}]` : v)));
@@ -143,23 +202,39 @@ async ({method, params, bodyBytes, timeoutMs}) => {
         if (err === null || err === undefined) return null;
         if (typeof err === 'string') return {message: err, code: null, statusCode: null};
         return {message: err.message || String(err), code: err.code || null,
-                statusCode: err.statusCode || null, url: err.url || null,
-                method: err.method || null};
+                statusCode: err.statusCode === undefined ? null : err.statusCode,
+                url: err.url || null, method: err.method || null};
     };
+    let cancelled = null;
+    if (cancelAtPart !== null) {
+        let taskId = null;
+        params = {...params, onTaskReady: (id) => { taskId = id; }};
+        const open = XMLHttpRequest.prototype.open;
+        const send = XMLHttpRequest.prototype.send;
+        XMLHttpRequest.prototype.open = function (verb, url, ...rest) {
+            this.__url = String(url);
+            return open.call(this, verb, url, ...rest);
+        };
+        cancelled = new Promise((resolve) => {
+            XMLHttpRequest.prototype.send = function (...args) {
+                if (taskId !== null && this.__url.includes(`partNumber=${cancelAtPart}&`)) {
+                    cos.cancelTask(taskId);
+                    taskId = null;
+                    setTimeout(() => resolve({err: null, data: {cancelled: true}}), settleMs);
+                }
+                return send.apply(this, args);
+            };
+        });
+    }
     const call = new Promise((resolve) => {
         cos[method](params, (err, data) => resolve({err: describe(err), data: plain(data)}));
     });
     const timeout = new Promise((resolve) => setTimeout(
         () => resolve({err: {message: `timeout: no callback from ${method}`}, data: null}),
         timeoutMs));
-    return Promise.race([call, timeout]);
+    return Promise.race(cancelled === null ? [call, timeout] : [call, cancelled, timeout]);
 }
 """
-
-
-def pattern(size: int) -> bytes:
-    """The bytes the page builds for ``body_bytes=size``: ``i % 251`` for each offset ``i``."""
-    return bytes(i % 251 for i in range(size))
 
 
 @dataclass(frozen=True)
@@ -169,70 +244,109 @@ class SdkResult:
     err: Mapping[str, Any] | None
     data: Any
 
+    @property
+    def message(self) -> str | None:
+        return None if self.err is None else str(self.err["message"])
+
     def describe(self) -> str:
         return json.dumps({"err": self.err, "data": self.data}, ensure_ascii=False)[:2000]
 
 
 @dataclass
 class SdkPage:
-    """A page of ``http://app.localhost:PORT`` with ``COS`` loaded, and the endpoint it talks to."""
+    """A page with ``COS`` loaded, in a fresh context, and the endpoint its COS host names reach."""
 
     page: Page
-    endpoint: CosCorsEndpoint
-    origin: str
+    context: BrowserContext
+    pages: SdkPageServer
+    cos_cors: CosCorsEndpoint
+    origin: str = field(init=False, default="")
+
+    def open(self, name: str = "app") -> str:
+        """Load the page of ``http://<name>.localhost:PORT``; return that origin."""
+        self.origin = self.pages.origin(name)
+        self.page.goto(self.origin + "/")
+        assert self.page.evaluate("typeof COS") == "function", "the SDK did not load"
+        return self.origin
 
     def call(
-        self, method: str, params: Mapping[str, Any], *, body_bytes: int | None = None
+        self,
+        method: str,
+        params: Mapping[str, Any],
+        *,
+        body_bytes: int | None = None,
+        file_name: str | None = None,
+        cancel_at_part: int | None = None,
     ) -> SdkResult:
-        """``cos.<method>({Bucket, Region, ...params}, callback)`` in the page; ``body_bytes``
-        makes ``Body`` a Blob of that many :func:`pattern` bytes."""
-        full = {"Bucket": self.endpoint.bucket, "Region": self.endpoint.region, **params}
+        """``cos.<method>({Bucket, Region, ...params}, callback)`` in the page. ``body_bytes``
+        makes ``Body`` a Blob of that many :func:`pattern` bytes (a File named ``file_name``);
+        ``cancel_at_part`` cancels the task as that part's request is sent."""
+        full = {"Bucket": self.cos_cors.bucket, "Region": self.cos_cors.region, **params}
+        body = None if body_bytes is None else {"size": body_bytes, "fileName": file_name}
         value = self.page.evaluate(
             CALL,
             {
                 "method": method,
                 "params": full,
-                "bodyBytes": body_bytes,
+                "body": body,
                 "timeoutMs": CALL_TIMEOUT_MS,
+                "cancelAtPart": cancel_at_part,
+                "settleMs": 300,
             },
         )
         return SdkResult(err=value["err"], data=value["data"])
 
-    def exchanges(self) -> str:
+    def actual(self) -> list[Exchange]:
+        """The requests that reached the fake, preflights left out (once it is quiet)."""
+        wait_quiet(self.cos_cors)
+        return [e for e in self.cos_cors.exchanges if not e.is_preflight]
+
+    def operations(self) -> list[str | None]:
+        """COS's names for what the fake did, in order, preflights left out."""
+        return [e.operation for e in self.actual()]
+
+    def log(self) -> str:
         """The endpoint's log, one line per exchange (for assertion messages)."""
-        return "\n".join(f"  {e.describe()}" for e in self.endpoint.exchanges)
+        return "\n".join(f"  {e.describe()}" for e in self.cos_cors.exchanges)
+
+
+def wait_quiet(cos_cors: CosCorsEndpoint, quiet: float = 0.2, limit: float = 5.0) -> None:
+    """Return once the endpoint has answered everything and logged nothing new for ``quiet``
+    seconds: requests a page cancelled or left in flight may still be arriving."""
+    deadline = time.monotonic() + limit
+    seen, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        count = len(cos_cors.exchanges)
+        if count != seen or cos_cors.requests_in_progress():
+            seen, since = count, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"the endpoint did not become quiet within {limit} s")
+
+
+def counted(operations: Sequence[str | None]) -> dict[str | None, int]:
+    return dict(Counter(operations))
 
 
 @pytest.fixture
-def sdk_page() -> Iterator[SdkPage]:
-    """A started endpoint whose bucket allows the page's origin (Tencent's recommended browser
-    rule), a page server, and Chromium launched with the endpoint's ``browser_args()``."""
-    require_jssdk()
-    from playwright.sync_api import sync_playwright
+def sdk_page(jssdk_session: JsSdkSession, cos_cors: CosCorsEndpoint) -> Iterator[SdkPage]:
+    """A page of ``http://app.localhost:PORT`` with the SDK loaded, in a fresh browser context,
+    whose COS host names reach this test's ``cos_cors``; the bucket has Tencent's recommended
+    browser rule for that origin.
 
-    pages = PageServer(SDK_DIST.read_bytes())
+    Teardown closes the context (its connections and caches go with it), then cuts whatever the
+    relay still holds, before ``cos_cors`` stops.
+    """
+    relay = jssdk_session.relay
+    relay.retarget(cos_cors.port)
+    context = jssdk_session.browser.new_context()
     try:
-        with CosCorsEndpoint() as endpoint:
-            endpoint.set_rules(
-                {
-                    "AllowedOrigin": [pages.origin],
-                    "AllowedMethod": ["GET", "PUT", "POST", "DELETE", "HEAD"],
-                    "AllowedHeader": ["*"],
-                    "ExposeHeader": EXPOSE_HEADERS,
-                    "MaxAgeSeconds": 600,
-                }
-            )
-            args = [*CHROMIUM_ARGS, *endpoint.browser_args()]
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=args
-                )
-                try:
-                    page = browser.new_context().new_page()
-                    page.goto(pages.origin + "/")
-                    assert page.evaluate("typeof COS") == "function", "the SDK did not load"
-                    yield SdkPage(page, endpoint, pages.origin)
-                finally:
-                    browser.close()
+        sdk = SdkPage(context.new_page(), context, jssdk_session.pages, cos_cors)
+        cos_cors.set_rules(browser_rule(jssdk_session.pages.origin("app")))
+        sdk.open("app")
+        yield sdk
     finally:
-        pages.close()
+        context.close()
+        relay.retarget(None)
+        relay.cut()

@@ -1,0 +1,128 @@
+"""The routing table: ``(method, bucket or object, sub-resources, copy source)`` to the COS
+operation's name and handler.
+
+Sub-resources are the query keys that are not parameters (``cors``, ``uploads``, ``uploadId``,
+``partNumber``, ``delete``; matched without regard to case, whatever their value). A request that
+names another sub-resource, or a combination the table does not hold, routes to nothing: the
+shared path answers ``501 NotImplemented`` with :attr:`Route.refusal`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from ..errors import not_implemented_header, not_implemented_operation
+from ..request_parsing import sub_resources
+from . import buckets, copy, cors, multi_delete, multipart, objects
+from . import unsupported as refuse
+from .context import Context, Reply
+from .unsupported import Unsupported
+
+Handler = Callable[[Context], Reply]
+
+BUCKET = "bucket"
+OBJECT = "object"
+#: The sub-resources that select an operation (lower-case).
+SELECTORS = frozenset({"cors", "uploads", "uploadid", "partnumber", "delete"})
+#: The headers that make a PUT a copy.
+COPY_SOURCE = ("x-cos-copy-source", "x-amz-copy-source")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """A COS operation: its name (``PutObject``...), its handler, what it refuses with 501,
+    whether the bucket's ACL applies, and what must be checked before the ACL is (a form
+    upload's length, before the form is read for its signature)."""
+
+    name: str
+    handler: Handler
+    unsupported: Unsupported = refuse.NOTHING
+    acl: bool = True
+    precheck: Callable[[Context], None] | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a request goes: its operation, or (``operation is None``) the 501 message."""
+
+    operation: Operation | None
+    refusal: str = ""
+
+
+PREFLIGHT = Operation("PreflightRequest", cors.preflight, acl=False)
+PUT_BUCKET = Operation("PutBucket", buckets.put_bucket, acl=False)
+
+_E: frozenset[str] = frozenset()
+
+
+def _s(*names: str) -> frozenset[str]:
+    return frozenset(names)
+
+
+TABLE: dict[tuple[str, str, frozenset[str], bool], Operation] = {
+    # buckets
+    ("PUT", BUCKET, _E, False): PUT_BUCKET,
+    ("HEAD", BUCKET, _E, False): Operation("HeadBucket", buckets.head_bucket),
+    ("GET", BUCKET, _E, False): Operation("GetBucket", buckets.get_bucket),
+    ("DELETE", BUCKET, _E, False): Operation("DeleteBucket", buckets.delete_bucket),
+    ("POST", BUCKET, _E, False): Operation(
+        "PostObject", objects.post_object, precheck=objects.post_object_precheck
+    ),
+    # CORS configuration
+    ("PUT", BUCKET, _s("cors"), False): Operation("PutBucketCors", cors.put_bucket_cors),
+    ("GET", BUCKET, _s("cors"), False): Operation("GetBucketCors", cors.get_bucket_cors),
+    ("DELETE", BUCKET, _s("cors"), False): Operation("DeleteBucketCors", cors.delete_bucket_cors),
+    # bucket-level multipart and multi-delete
+    ("GET", BUCKET, _s("uploads"), False): Operation(
+        "ListMultipartUploads", multipart.list_uploads
+    ),
+    ("POST", BUCKET, _s("delete"), False): Operation(
+        "DeleteMultipleObjects", multi_delete.delete_multiple
+    ),
+    # objects
+    ("PUT", OBJECT, _E, False): Operation("PutObject", objects.put_object, refuse.PUT),
+    ("PUT", OBJECT, _E, True): Operation("CopyObject", copy.copy_object, refuse.WRITE),
+    ("GET", OBJECT, _E, False): Operation("GetObject", objects.get_object, refuse.GET),
+    ("HEAD", OBJECT, _E, False): Operation("HeadObject", objects.head_object, refuse.HEAD),
+    ("DELETE", OBJECT, _E, False): Operation("DeleteObject", objects.delete_object, refuse.DELETE),
+    # multipart
+    ("POST", OBJECT, _s("uploads"), False): Operation(
+        "InitiateMultipartUpload", multipart.initiate, refuse.WRITE
+    ),
+    ("PUT", OBJECT, _s("uploadid", "partnumber"), False): Operation(
+        "UploadPart", multipart.upload_part, refuse.PART
+    ),
+    ("PUT", OBJECT, _s("uploadid", "partnumber"), True): Operation(
+        "UploadPartCopy", copy.upload_part_copy, refuse.PART
+    ),
+    ("POST", OBJECT, _s("uploadid"), False): Operation(
+        "CompleteMultipartUpload", multipart.complete, refuse.COMPLETE
+    ),
+    ("GET", OBJECT, _s("uploadid"), False): Operation("ListParts", multipart.list_parts),
+    ("DELETE", OBJECT, _s("uploadid"), False): Operation("AbortMultipartUpload", multipart.abort),
+}
+
+#: Every operation's COS name (the preflight's included).
+OPERATION_NAMES = frozenset({PREFLIGHT.name, *(op.name for op in TABLE.values())})
+
+
+def route(method: str, key: str, args: Iterable[str], headers: Iterable[str]) -> Route:
+    """The route of a request: its method, its key (empty for the bucket itself), its query
+    keys and its header names."""
+    if method == "OPTIONS":
+        return Route(PREFLIGHT)
+    names = sub_resources(args)
+    for name in names:
+        if name.lower() not in SELECTORS:
+            return Route(None, not_implemented_operation(method, name))
+    lowered = {h.lower() for h in headers}
+    copying = method == "PUT" and any(h in lowered for h in COPY_SOURCE)
+    level = OBJECT if key else BUCKET
+    operation = TABLE.get((method, level, frozenset(n.lower() for n in names), copying))
+    if operation is not None:
+        return Route(operation)
+    if copying and TABLE.get((method, level, frozenset(n.lower() for n in names), False)):
+        header = next(h for h in COPY_SOURCE if h in lowered)
+        return Route(None, not_implemented_header(f"{method} {level}", header))
+    return Route(None, not_implemented_operation(method, names[0] if names else None))
