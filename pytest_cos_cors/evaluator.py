@@ -15,6 +15,8 @@ from .headers import normalise_request_headers as normalise_request_headers
 from .rules import CORSConfiguration, CORSRule, Pattern
 
 Kind = Literal["preflight", "actual"]
+#: Where a denial's reason names the nearest rule.
+_NEAREST_IS = "; nearest is "
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,6 +241,12 @@ class Decision(_MadeChecks):
         return made
 
     @property
+    def short_reason(self) -> str:
+        """:attr:`reason` without its last part, ``; nearest is rules[i], which failed on ...``:
+        for the texts that show the nearest rule on lines of their own."""
+        return self.reason.partition(_NEAREST_IS)[0]
+
+    @property
     def nearest_rule(self) -> CORSRule | None:
         """The rule that came closest, when the request was denied by a configuration."""
         if self.nearest is None or self.configuration is None:
@@ -372,7 +380,7 @@ def _denial(
         denied = [h for h, mask in zip(requested, allowing, strict=True) if not mask & bit]
         detail = " (" + ", ".join(repr(h) for h in denied) + ")"
     label = configuration.rules[nearest].label(nearest)
-    return nearest, f"{what}; nearest is {label}, which failed on {', '.join(failed)}{detail}"
+    return nearest, f"{what}{_NEAREST_IS}{label}, which failed on {', '.join(failed)}{detail}"
 
 
 # -- building decisions --------------------------------------------------------------------------

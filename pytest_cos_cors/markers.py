@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import CosError
+from .naming import bucket_name_problem, one_edit_apart
 from .rules import CORSConfiguration, CORSRule, vary_flag
 from .sources import read_rules
 
@@ -53,6 +54,22 @@ def _bind(
         raise MarkerError(f"{where}: {error}{hint}") from None
 
 
+def _check_bucket(where: str, bucket: object, default_bucket: str) -> None:
+    """A marker's ``bucket=``: a COS bucket name, and not a near miss of the endpoint's own
+    bucket (which would silently configure a second bucket)."""
+    if not isinstance(bucket, str) or not bucket:
+        raise MarkerError(f"{where}: bucket must be a non-empty string, got {bucket!r}")
+    problem = bucket_name_problem(bucket)
+    if problem is not None:
+        raise MarkerError(f"{where}: bucket={bucket!r} is not a COS bucket name: {problem}")
+    if one_edit_apart(bucket, default_bucket):
+        raise MarkerError(
+            f"{where}: bucket={bucket!r} is one character away from the endpoint's bucket "
+            f"{default_bucket!r} (did you mean {default_bucket!r}?); a marker's bucket= names "
+            "another bucket, which the endpoint would create"
+        )
+
+
 def _cos_problem(where: str, error: CosError) -> MarkerError:
     location = error.where()
     text = error.detail if error.detail else error.message
@@ -72,8 +89,8 @@ def read_markers(
     places: dict[str, str] = {}
     for where, args, kwargs in marks:
         rules_args, bucket, vary = _bind(args, kwargs, where)
-        if bucket is not None and (not isinstance(bucket, str) or not bucket):
-            raise MarkerError(f"{where}: bucket must be a non-empty string, got {bucket!r}")
+        if bucket is not None:
+            _check_bucket(where, bucket, default_bucket)
         name = bucket or default_bucket
         try:
             flag = vary_flag(vary)
@@ -92,7 +109,7 @@ def read_markers(
         except CosError as error:
             raise _cos_problem(where, error) from None
         except OSError as error:
-            raise MarkerError(f"{where}: cannot read the configuration file: {error}") from None
+            raise MarkerError(f"{where}: {error}") from None
         entry = buckets.setdefault(name, _Bucket())
         places.setdefault(name, where)
         entry.rules.extend(rules)

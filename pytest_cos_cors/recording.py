@@ -14,12 +14,19 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .describe import exchange_line
+from .describe import exchange_line, with_signature
 from .exchange_filter import ExchangeFilter
+from .fetch_standard import (
+    is_browser_cors_request,
+    needs_preflight,
+    preflight_covers,
+    unsafe_request_headers,
+)
 from .headers import normalise_request_headers
 
 if TYPE_CHECKING:
     from .evaluator import Decision
+    from .signatures import SignatureCheck
 
 
 #: What one recorded header map keeps, in characters of names and values. The server accepts
@@ -119,6 +126,12 @@ class Exchange:
     ``None`` when the request named none. ``decision`` is the evaluator's verdict, or ``None`` when
     CORS was not evaluated (an actual request without ``Origin``, an unknown bucket...); ``note``
     then says why, and :attr:`reason` gives it.
+
+    ``needs_preflight`` says whether a browser sent this actual request in CORS mode with a method
+    or a header that it must preflight (Fetch standard: :mod:`pytest_cos_cors.fetch_standard`);
+    ``covering_preflight`` is then the allowed preflight of the same bucket and origin, recorded
+    before it, whose answer allows its method and headers (``None``: no such preflight). The log
+    fills both in when it records the exchange.
     """
 
     method: str
@@ -133,6 +146,19 @@ class Exchange:
     body_size: int
     timestamp: float
     note: str = field(default="", repr=False)
+    needs_preflight: bool = field(default=False, repr=False)
+    covering_preflight: Exchange | None = field(default=None, repr=False, compare=False)
+    #: COS's name for what was done (``PutObject``, ``InitiateMultipartUpload``,
+    #: ``PreflightRequest``...; :data:`pytest_cos_cors.operations.router.OPERATION_NAMES`), the
+    #: operation the request was routed to whatever its answer; ``None`` when nothing could be
+    #: routed (no bucket named, an operation the fake does not implement).
+    operation: str | None = None
+    #: The verdict on the request's signature when the endpoint has credentials (``None``
+    #: without, and for a preflight, which is never signed): a
+    #: :class:`~pytest_cos_cors.signatures.SignatureCheck`, whose ``refused``, ``code`` and
+    #: ``reason`` say why COS would refuse it (which SecretId, which part, how long ago it
+    #: expired, the StringToSign the fake computed).
+    signature: SignatureCheck | None = field(default=None, repr=False)
 
     @property
     def origin(self) -> str | None:
@@ -160,11 +186,28 @@ class Exchange:
 
     @property
     def reason(self) -> str:
-        return self.decision.reason if self.decision is not None else self.note
+        """The CORS decision's reason (or the note when CORS was not evaluated), followed by the
+        signature's refusal when the endpoint refused the request for its signature."""
+        reason = self.decision.reason if self.decision is not None else self.note
+        return reason if self.signature is None else with_signature(reason, self.signature)
 
     @property
     def rule_index(self) -> int | None:
         return self.decision.rule_index if self.decision is not None else None
+
+    @property
+    def preflight_headers(self) -> tuple[str, ...]:
+        """The headers of this actual request that a browser names in a preflight (not
+        CORS-safelisted, not set by the browser itself), lower-cased and sorted; empty for a
+        preflight."""
+        if self.is_preflight:
+            return ()
+        return unsafe_request_headers(self.headers.pairs())
+
+    @property
+    def missing_preflight(self) -> bool:
+        """A browser had to preflight this request and no recorded preflight covers it."""
+        return self.needs_preflight and self.covering_preflight is None
 
     def describe(self) -> str:
         """One line for humans: ``OPTIONS examplebucket-1250000000/key -> 403 (reason)``
@@ -172,8 +215,20 @@ class Exchange:
         return exchange_line(self)
 
 
+#: How many allowed preflights of one bucket and origin the log remembers (with distinct answers),
+#: and for how many buckets and origins, to tell which later requests they cover.
+_PREFLIGHTS_PER_ORIGIN = 64
+_PREFLIGHT_ORIGINS = 1024
+
+
 class ExchangeLog:
-    """A thread-safe, bounded log of exchanges: when full, the oldest is dropped and counted."""
+    """A thread-safe, bounded log of exchanges: when full, the oldest is dropped and counted.
+
+    It also remembers the allowed preflights it recorded, by bucket and origin, as a browser's
+    preflight cache would (also after :meth:`clear`, like the browser's cache), and fills in
+    ``needs_preflight`` and ``covering_preflight`` of each actual request a browser sent in CORS
+    mode (see :class:`Exchange`).
+    """
 
     def __init__(self, max_size: int | None = 100_000) -> None:
         if max_size is not None and max_size < 1:
@@ -181,6 +236,8 @@ class ExchangeLog:
         self._lock = threading.Lock()
         self._items: deque[Exchange] = deque(maxlen=max_size)
         self._dropped = 0
+        #: (bucket, origin) -> {the answer's CORS headers: the latest preflight answered so}
+        self._preflights: dict[tuple[str | None, str], dict[object, Exchange]] = {}
 
     @property
     def max_size(self) -> int | None:
@@ -193,10 +250,50 @@ class ExchangeLog:
             return self._dropped
 
     def append(self, exchange: Exchange) -> None:
+        decision = exchange.decision
+        origin = None if decision is None else decision.origin
+        needed: tuple[str, ...] | None = None
+        browser = not exchange.is_preflight and is_browser_cors_request(exchange.headers, origin)
+        if origin and browser:
+            headers = unsafe_request_headers(exchange.headers.pairs())
+            if needs_preflight(exchange.method, headers):
+                needed = headers
         with self._lock:
+            if origin and decision is not None:
+                if needed is not None:
+                    self._mark(exchange, origin, needed)
+                elif exchange.is_preflight and decision.allowed:
+                    self._remember(exchange, origin, decision.headers)
             if self._items.maxlen is not None and len(self._items) == self._items.maxlen:
                 self._dropped += 1
             self._items.append(exchange)
+
+    def _remember(self, preflight: Exchange, origin: str, answer: Mapping[str, str]) -> None:
+        """Keep an allowed preflight as the latest of its bucket, origin and answer."""
+        key = (preflight.bucket, origin)
+        kept = self._preflights.pop(key, None)
+        if kept is None:
+            kept = {}
+            if len(self._preflights) >= _PREFLIGHT_ORIGINS:
+                del self._preflights[next(iter(self._preflights))]
+        self._preflights[key] = kept
+        signature = tuple(answer.items())
+        kept.pop(signature, None)
+        if len(kept) >= _PREFLIGHTS_PER_ORIGIN:
+            del kept[next(iter(kept))]
+        kept[signature] = preflight
+
+    def _mark(self, exchange: Exchange, origin: str, headers: tuple[str, ...]) -> None:
+        """Record that ``exchange`` needed a preflight, and the latest one that covers it."""
+        covering = None
+        for preflight in reversed(self._preflights.get((exchange.bucket, origin), {}).values()):
+            assert preflight.decision is not None
+            if preflight_covers(preflight.decision.headers, origin, exchange.method, headers):
+                covering = preflight
+                break
+        # Filled in once, before anyone else can see the record.
+        object.__setattr__(exchange, "needs_preflight", True)
+        object.__setattr__(exchange, "covering_preflight", covering)
 
     def clear(self) -> None:
         with self._lock:

@@ -122,6 +122,53 @@ class Pattern:
         )
 
 
+#: Why an ``AllowedOrigin`` entry can never equal a browser's ``Origin`` (scheme, host and port,
+#: lower case, no path, no default port): COS accepts such entries, they just never match.
+NO_SCHEME = "no scheme"
+UPPER_CASE = "upper case"
+TRAILING_SLASH = "trailing slash"
+PATH = "path"
+DEFAULT_PORT = "default port"
+_DEFAULT_PORTS = {"http": ":80", "https": ":443"}
+
+
+def origin_flaws(entry: str) -> tuple[str, ...]:
+    """Why ``entry`` (an ``AllowedOrigin`` value, or an origin) can never match the ``Origin`` a
+    browser sends: among :data:`NO_SCHEME`, :data:`UPPER_CASE`, :data:`TRAILING_SLASH`,
+    :data:`PATH` and :data:`DEFAULT_PORT`; empty when it can. ``*`` and ``null`` are fine."""
+    if entry in ("*", "null"):
+        return ()
+    flaws = []
+    scheme, separator, rest = entry.partition("://")
+    if not separator:
+        if "*" not in entry:
+            flaws.append(NO_SCHEME)
+        rest = ""
+    if any("A" <= c <= "Z" for c in entry):
+        flaws.append(UPPER_CASE)
+    host, slash, path = rest.partition("/")
+    if slash:
+        flaws.append(TRAILING_SLASH if not path else PATH)
+    port = _DEFAULT_PORTS.get(scheme.lower())
+    if port is not None and host.endswith(port):
+        flaws.append(DEFAULT_PORT)
+    return tuple(flaws)
+
+
+def browser_origin(entry: str) -> str:
+    """``entry`` as a browser would send it: lower case, with a scheme (``https://`` when it has
+    none), without a path or a default port."""
+    text = entry.lower()
+    scheme, separator, rest = text.partition("://")
+    if not separator:
+        scheme, rest = "https", text
+    host = rest.partition("/")[0]
+    port = _DEFAULT_PORTS.get(scheme)
+    if port is not None and host.endswith(port):
+        host = host[: -len(port)]
+    return f"{scheme}://{host}"
+
+
 class _CompiledPatterns:
     """A rule's entries as :class:`Pattern` objects, made once by its constructor.
 
@@ -250,6 +297,12 @@ class CORSRule(_CompiledPatterns):
     def has_header_wildcard(self) -> bool:
         """Whether an ``AllowedHeader`` entry has a ``*``."""
         return any("*" in h for h in self.allowed_headers)
+
+    def unmatchable_origins(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The ``AllowedOrigin`` entries that can never match a browser's ``Origin``, each with
+        its :func:`origin_flaws`."""
+        found = ((entry, origin_flaws(entry)) for entry in self.allowed_origins)
+        return tuple((entry, flaws) for entry, flaws in found if flaws)
 
     def label(self, index: int) -> str:
         """``rules[index]``, with the ``ID`` when the rule has one."""

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from ..constants import METHODS
-from .common import DENIED, OK, method, non_empty, out, read_configuration
+from .common import DENIED, OK, header_names, method, origin, out, read_configuration
 
 if TYPE_CHECKING:
     from .common import SubParsers
@@ -23,7 +23,7 @@ def register(sub: SubParsers) -> None:
     )
     parser.add_argument("config", metavar="CONFIG", help="COS XML file, or the SDK's dict as .json")
     parser.add_argument(
-        "--origin", required=True, type=non_empty, help="the page's origin, e.g. https://a.b"
+        "--origin", required=True, type=origin, help="the page's origin, e.g. https://a.b"
     )
     parser.add_argument(
         "--method",
@@ -35,15 +35,16 @@ def register(sub: SubParsers) -> None:
         "--header",
         action="append",
         default=[],
+        type=header_names,
         metavar="H",
-        help="a requested header (repeat, or separate with commas)",
+        help="a requested header (repeat, or separate with commas or spaces)",
     )
     parser.set_defaults(run=run, command="check")
 
 
 def run(args: argparse.Namespace) -> int:
     """Run ``check`` with parsed arguments; returns the exit status."""
-    from ..describe import nearest_explanation
+    from ..describe import configuration_notes, nearest_explanation
     from ..evaluator import evaluate_preflight
 
     configuration = read_configuration(args.config)
@@ -52,9 +53,12 @@ def run(args: argparse.Namespace) -> int:
         out(f"{decision.status} {decision.reason}")
         for name, value in decision.headers.items():
             out(f"{name}: {value}")
-        return OK
-    out(f"{decision.status} {decision.error_code}, denied: {decision.reason}")
-    nearest = nearest_explanation(decision)
-    if nearest:
-        out(nearest)
-    return DENIED
+    else:
+        nearest = nearest_explanation(decision, notes=False)
+        reason = decision.short_reason if nearest else decision.reason
+        out(f"{decision.status} {decision.error_code}, denied: {reason}")
+        if nearest:
+            out(nearest)
+    for note in configuration_notes(configuration.rules):
+        out(f"note: {note}")
+    return OK if decision.allowed else DENIED

@@ -4,6 +4,7 @@ reading a configuration file named on the command line."""
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
@@ -57,6 +58,57 @@ def non_empty(value: str) -> str:
     return value
 
 
+def origin(value: str) -> str:
+    """An ``--origin`` value: an ``Origin`` a browser can send (scheme, host and port, lower
+    case, no path; ``null`` too), with the one meant when it is not."""
+    from ..describe import origin_facts
+    from ..rules import browser_origin, origin_flaws
+
+    non_empty(value)
+    flaws = origin_flaws(value)
+    if flaws:
+        hint = browser_origin(value)
+        suggestion = f" (did you mean {hint!r}?)" if not origin_flaws(hint) else ""
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not an Origin a browser sends: {origin_facts(flaws)}{suggestion}"
+        )
+    return value
+
+
+#: What a header name is made of (an RFC 9110 token).
+_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+
+
+def header_names(value: str) -> str:
+    """A ``--header`` value: one or more header names, separated by commas or spaces; returned
+    with commas between them."""
+    names = [name for name in re.split(r"[\s,]+", value) if name]
+    for name in names:
+        if not _TOKEN.match(name):
+            raise argparse.ArgumentTypeError(f"{name!r} is not a header name")
+    return ",".join(names)
+
+
+def bucket(value: str) -> str:
+    """A ``--bucket`` value: a COS bucket name (``<name>-<appid>``)."""
+    from ..naming import check_bucket
+
+    try:
+        return check_bucket(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def region(value: str) -> str:
+    """A ``--region`` value: one of COS's regions."""
+    from ..naming import check_region
+
+    try:
+        return check_region(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def port(value: str) -> int:
     """A ``--port`` value: 0 (any free port) to 65535."""
     try:
@@ -72,12 +124,16 @@ def read_configuration(path: str) -> CORSConfiguration:
     """A configuration file (COS XML, or the SDK's dict in a ``.json`` file); ``UsageError`` when
     it cannot be read or COS would refuse it."""
     from ..errors import CosError
-    from ..sources import read_file
+    from ..sources import FILE_FORMATS, FileFormatError, read_file
 
     try:
         return read_file(Path(path))
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    except FileFormatError:
+        raise UsageError(
+            f"{path}: not a format this command reads: CONFIG is {FILE_FORMATS}"
+        ) from None
     except CosError as error:
         text = f"{path}: COS would refuse this configuration: {error.code}: {error.message}"
         where = ": ".join(p for p in (error.where(), error.detail) if p)

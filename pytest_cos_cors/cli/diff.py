@@ -18,8 +18,9 @@ from .common import (
     BROKEN,
     OK,
     UsageError,
+    header_names,
     method,
-    non_empty,
+    origin,
     out,
     read_configuration,
     usage_error,
@@ -51,7 +52,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--origin",
         dest="origins",
         action="append",
-        type=non_empty,
+        type=origin,
         metavar="O",
         help="compare only these origins (repeat); default: every class of origin the two "
         "configurations distinguish",
@@ -68,8 +69,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--header",
         dest="headers",
         action="append",
+        type=header_names,
         metavar="H",
-        help="compare only requests made of these headers (repeat, or separate with commas); "
+        help="compare only requests made of these headers (repeat, or separate with commas or "
+        "spaces); "
         "default: every header the configurations name, and one they do not",
     )
     parser.add_argument(
@@ -85,13 +88,10 @@ def _load(value: str) -> CORSConfiguration | None:
     return read_configuration(value)
 
 
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}" if number == 1 else f"{number} {word}s"
-
-
 def run(args: argparse.Namespace) -> int:
     """Run ``diff`` with parsed arguments; returns the exit status."""
     from ..diff import diff_configurations, format_changes
+    from ..diff.formatting import summary
 
     try:
         old, new = _load(args.old), _load(args.new)
@@ -100,19 +100,10 @@ def run(args: argparse.Namespace) -> int:
     changes = diff_configurations(
         old, new, origins=args.origins, methods=args.methods, headers=args.headers
     )
+    out(summary(changes, args.old, args.new))
     if not changes:
-        out(
-            f"No preflight changes verdict between {args.old} and {args.new} "
-            f"({_count(changes.compared, 'request')} compared)."
-        )
         return OK
     broken = changes.broken
-    classes = f"{len(changes)} {'class' if len(changes) == 1 else 'classes'}"
-    out(
-        f"{classes} of preflight change between {args.old} and {args.new}: {len(broken)} broken, "
-        f"{len(changes.newly_allowed)} newly allowed, {len(changes.headers_changed)} "
-        f"with other headers ({_count(changes.compared, 'request')} compared)"
-    )
     out("")
     out(format_changes(changes))
     if broken:

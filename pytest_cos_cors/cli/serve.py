@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from ..constants import ACLS, DEFAULT_ACL, DEFAULT_BUCKET, DEFAULT_HOST, DEFAULT_REGION
 from ..describe import serve_log_line
-from .common import DENIED, OK, UsageError, out, port, read_configuration
+from .common import DENIED, OK, UsageError, bucket, out, port, read_configuration, region
 
 if TYPE_CHECKING:
     from ..endpoint import CosCorsEndpoint
@@ -32,7 +32,9 @@ def register(sub: SubParsers) -> None:
         help="run the fake COS endpoint until Ctrl-C or SIGTERM",
         description="Run the fake COS endpoint as a standalone server (for Playwright-for-JS, "
         "Cypress or local frontend work). Logs one line per exchange with its CORS verdict; "
-        "stops cleanly on Ctrl-C (SIGINT) and SIGTERM.",
+        "stops on Ctrl-C (SIGINT) and SIGTERM. Exit status: 0 after a clean stop, 1 when the "
+        "endpoint reported problems (on standard error: a request still in progress that it cut "
+        "off when it stopped, such as a stalled upload, or a failure inside the fake), 2 usage.",
     )
     parser.add_argument(
         "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
@@ -41,10 +43,16 @@ def register(sub: SubParsers) -> None:
         "--port", type=port, default=0, help="port to bind (default 0: a free port)"
     )
     parser.add_argument(
-        "--bucket", default=DEFAULT_BUCKET, help=f"the bucket to serve (default {DEFAULT_BUCKET})"
+        "--bucket",
+        type=bucket,
+        default=DEFAULT_BUCKET,
+        help=f"the bucket to serve, <name>-<appid> (default {DEFAULT_BUCKET})",
     )
     parser.add_argument(
-        "--region", default=DEFAULT_REGION, help=f"COS region (default {DEFAULT_REGION})"
+        "--region",
+        type=region,
+        default=DEFAULT_REGION,
+        help=f"COS region (default {DEFAULT_REGION})",
     )
     parser.add_argument(
         "--acl",
@@ -97,7 +105,8 @@ def banner(endpoint: CosCorsEndpoint, rules: str) -> list[str]:
         f"rules: {rules}",
         f"path-style URLs: {endpoint.url}/{endpoint.bucket}/<key>",
         f"production URLs: http://{endpoint.bucket_host}/<key> (with the Chromium flags below)",
-        f"chromium flags: {shlex.join(endpoint.browser_args())}",
+        # The host-resolver flag only: the SPKI flag (for HTTPS) changes with every process.
+        f"chromium flags: {shlex.join(endpoint.browser_args()[:1])}",
         "stop with Ctrl-C or SIGTERM",
     ]
 

@@ -11,6 +11,7 @@ from ..describe import rule_summary
 from ..evaluator import Decision
 from ..rules import CORSConfiguration
 from .classify import classify_request
+from .formatting import format_changes, summary
 from .labels import origin_class_label, side_label
 from .model import BROKEN, HEADERS_CHANGED, NEWLY_ALLOWED, ChangeKind, Request, RequestClass
 
@@ -146,6 +147,11 @@ class ConfigurationDiff(Sequence[ConfigurationChange]):
 
     def __repr__(self) -> str:
         return f"ConfigurationDiff({list(self._changes)!r})"
+
+    def __str__(self) -> str:
+        """The summary line, then (when something changes) one row per change."""
+        text = summary(self)
+        return f"{text}\n\n{format_changes(self)}" if self._changes else text
 
     def of_kind(self, kind: ChangeKind) -> tuple[ConfigurationChange, ...]:
         return tuple(c for c in self._changes if c.kind == kind)

@@ -26,7 +26,7 @@ Access-Control-Max-Age: 600
 
 REFUSED_ORIGIN = """\
 403 AccessForbidden, denied: origin 'https://evil.example' does not match any rule's \
-AllowedOrigin; nearest is rules[0], which failed on origin
+AllowedOrigin
 nearest rule rules[0]: AllowedOrigin=['https://app.example.com'], AllowedMethod=['PUT'], \
 AllowedHeader=['content-type']
     failed on: AllowedOrigin does not match 'https://evil.example'

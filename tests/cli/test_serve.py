@@ -140,6 +140,17 @@ def test_invalid_rules_file_is_a_usage_error(tmp_path: Path) -> None:
     [
         (["--port", "70000"], "argument --port: 70000 is outside 0..65535"),
         (["--acl", "public"], "argument --acl: invalid choice: 'public'"),
+        (
+            ["--region", "ap-guanzhou"],
+            "argument --region: 'ap-guanzhou' is not a COS region (did you mean "
+            "'ap-guangzhou'?)",
+        ),
+        (
+            ["--bucket", "avatars"],
+            "argument --bucket: 'avatars' is not a COS bucket name: it must end in -<APPID>, the "
+            "account's number, as 'examplebucket-1250000000' does (did you mean "
+            "'avatars-1250000000'?)",
+        ),
     ],
 )
 def test_serve_usage_errors(

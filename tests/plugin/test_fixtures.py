@@ -76,7 +76,7 @@ def test_settings_from_ini_and_override_fixture(
         pytest.param(
             '{"buckt": "b-1"}',
             "cos_cors_settings: unknown setting 'buckt' (did you mean 'bucket'?); known: bucket, "
-            "region, host, acl",
+            "region, host, acl, credentials",
             id="unknown-key",
         ),
         pytest.param(
@@ -163,7 +163,7 @@ def test_report_section_lists_the_exchanges(pytester: pytest.Pytester, run_inner
             "*- cos_cors -*",
             "endpoint http://127.0.0.1:*: 1 exchange(s)",
             "  1. OPTIONS examplebucket-1250000000/k.txt -> 403 origin='https://evil.example' "
-            "request-method='GET' request-headers=-",
+            "request-method='GET' request-headers=- [PreflightRequest]",
             "    CORS denied: origin 'https://evil.example' does not match any rule's "
             "AllowedOrigin; nearest is rules[0], which failed on origin",
         ]

@@ -252,10 +252,11 @@ def test_an_invalid_configuration_file_names_the_cos_code(
         "rules should not exceed allowed limit of 100 rules. (101 rules given) "
         "[COS would answer InvalidRequest]"
     ) in result.stdout.lines
-    missing = str(pytester.path / "missing" / "cors.xml")
+    missing = pytester.path / "missing" / "cors.xml"
     assert (
-        "@pytest.mark.cors_rules on test test_missing: cannot read the configuration "
-        f"file: [Errno 2] No such file or directory: '{missing}'"
+        "@pytest.mark.cors_rules on test test_missing: cannot read the configuration file "
+        f"'missing/cors.xml': no such file: {missing} (a relative path is taken from the test "
+        f"file's directory, {pytester.path})"
     ) in result.stdout.lines
 
 
