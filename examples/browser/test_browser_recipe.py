@@ -1,7 +1,9 @@
-"""The browser makes the preflight and the upload; cos_cors says what it saw and why."""
+"""Your production page, at its production origin, uploads to your bucket's production URL:
+the browser makes the preflight and the PUT, cos_cors says what it saw and why."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -11,9 +13,9 @@ if TYPE_CHECKING:
 
     from pytest_cos_cors import CosCorsEndpoint
 
-# The page's origin is http://app.localhost:<a port chosen per run>.
+SITE = Path(__file__).parent / "site"  # your built front end: index.html and its scripts
 UPLOADS = {
-    "AllowedOrigin": ["http://app.localhost:*"],
+    "AllowedOrigin": ["https://app.example.com"],
     "AllowedMethod": ["PUT"],
     "AllowedHeader": ["content-type", "x-cos-meta-*"],
     "ExposeHeader": ["ETag"],
@@ -21,23 +23,27 @@ UPLOADS = {
 
 
 @pytest.mark.cors_rules(UPLOADS)
-def test_avatar_upload(app_page: Page, cos_cors: CosCorsEndpoint) -> None:
-    url = cos_cors.cos_url_for("avatars/alice.png")  # http://examplebucket-...myqcloud.com/...
-    result = app_page.evaluate("([url]) => uploadAvatar(url, 'PNG!')", [url])
+def test_avatar_upload(page: Page, cos_cors: CosCorsEndpoint) -> None:
+    page.goto(cos_cors.serve_origin("https://app.example.com", SITE))
+    url = cos_cors.cos_url_for("avatars/alice.png", scheme="https")
 
-    assert result["error"] is None
+    result = page.evaluate("url => uploadAvatar(url, 'PNG!')", url)
+
     assert result["status"] == 200
-    assert result["etag"] == cos_cors.exchanges[-1].response_headers["ETag"]
-    origin = app_page.evaluate("location.origin")
-    cos_cors.assert_preflight_allowed(origin, "PUT", headers="content-type,x-cos-meta-author")
+    assert result["etag"] == cos_cors.exchanges[-1].response_headers["ETag"]  # exposed
+    cos_cors.assert_preflight_allowed("https://app.example.com", "PUT")
     assert cos_cors.objects() == {"avatars/alice.png": b"PNG!"}
 
 
 @pytest.mark.cors_rules({**UPLOADS, "AllowedHeader": ["content-type"]})
-def test_upload_with_metadata_refused(app_page: Page, cos_cors: CosCorsEndpoint) -> None:
-    result = app_page.evaluate("([url]) => uploadAvatar(url, 'PNG!')", [cos_cors.cos_url_for("a")])
+def test_upload_with_metadata_refused(page: Page, cos_cors: CosCorsEndpoint) -> None:
+    page.goto(cos_cors.serve_origin("https://app.example.com", SITE))
+    url = cos_cors.cos_url_for("avatars/alice.png", scheme="https")
 
-    assert result["error"] == "TypeError: Failed to fetch"  # what the page sees of a CORS refusal
-    origin = app_page.evaluate("location.origin")
-    cos_cors.assert_preflight_denied(origin, "PUT", reason="header 'x-cos-meta-author'")
+    result = page.evaluate("url => uploadAvatar(url, 'PNG!')", url)
+
+    assert result["error"] == "TypeError: Failed to fetch"  # all a page sees of a refusal
+    cos_cors.assert_preflight_denied(
+        "https://app.example.com", "PUT", reason="header 'x-cos-meta-author'"
+    )
     assert cos_cors.objects() == {}

@@ -12,11 +12,16 @@ Modules, each with one job:
 - :mod:`.environ` - the WSGI environ, as werkzeug's server builds it;
 - :mod:`.exchange` - one request through the application, its answer on the wire;
 - :mod:`.server` - :class:`CosServer`, which ties them together.
+
+The same port answers HTTP and HTTPS (told apart by the first byte; the TLS context is the
+caller's, see :mod:`pytest_cos_cors.tls`). An application that raises :class:`CloseConnection`
+gives no answer: the connection is closed.
 """
 
 from __future__ import annotations
 
+from .exchange import CloseConnection
 from .framing import FramingError, Limits
 from .server import CosServer
 
-__all__ = ["CosServer", "FramingError", "Limits"]
+__all__ = ["CloseConnection", "CosServer", "FramingError", "Limits"]

@@ -2,6 +2,8 @@
 
 ::
 
+    (TLS) HANDSHAKE ──done──┐
+                            v
     IDLE ──bytes──> HEAD ──head complete──> BODY ──body buffered (or streamed)──> QUEUED
       ^                                                                              │
       │                                                                     a worker takes it
@@ -10,8 +12,12 @@
                                 v
                              LINGER ──EOF or timeout──> CLOSED
 
-The selector loop owns a connection while it is IDLE, HEAD, BODY or LINGER (it is registered
-for reading); a worker owns it while it is QUEUED, SERVING or ANSWERED (it is not registered).
+A new connection whose first byte is 0x16 (a TLS handshake record) is wrapped in TLS and stays
+in HANDSHAKE, driven by the selector loop without blocking, until the handshake is done; it is
+then IDLE like a plain one, and every read and write goes through TLS.
+
+The selector loop owns a connection while it is HANDSHAKE, IDLE, HEAD, BODY or LINGER (it is
+registered); a worker owns it while it is QUEUED, SERVING or ANSWERED (it is not registered).
 Only the owner reads, writes or closes the socket; the other side only looks at ``phase`` (for
 reports and counts) or shuts the socket down when :meth:`~.server.CosServer.stop` cuts it.
 """
@@ -37,6 +43,7 @@ from .framing import (
 
 
 class Phase(enum.Enum):
+    HANDSHAKE = "handshake"  # a TLS handshake in progress (no request yet)
     IDLE = "idle"  # no byte of a request yet (a new or kept-alive connection)
     HEAD = "head"  # part of a request head has arrived
     BODY = "body"  # the head is complete; a small body is being buffered
@@ -79,14 +86,20 @@ class Connection:
         "discarded",
         "error",
         "fd",
+        "generation",
         "head",
         "on_worker",
         "phase",
         "scanner",
+        "secure",
+        "sniffed",
         "sock",
+        "want_write",
     )
 
-    def __init__(self, sock: socket.socket, address: Any, deadline: float) -> None:
+    def __init__(
+        self, sock: socket.socket, address: Any, deadline: float, generation: int = 0
+    ) -> None:
         self.sock = sock
         self.fd = sock.fileno()
         self.address = address
@@ -100,6 +113,10 @@ class Connection:
         self.cut = False  # stop() cut it off and reported it
         self.discarded = 0  # bytes dropped while lingering
         self.on_worker = False  # a worker owns it (else the selector loop does)
+        self.sniffed = False  # its first byte was looked at: plain HTTP or TLS is decided
+        self.secure = False  # TLS: ``sock`` is an ``ssl.SSLSocket``
+        self.want_write = False  # the TLS handshake waits for room to write
+        self.generation = generation  # the server's cut generation when it was accepted
 
     def __repr__(self) -> str:
         return f"<Connection {self.address} {self.phase.value}>"
@@ -164,9 +181,26 @@ class Connection:
             return head.line
         return first_line(self.buf)
 
+    def pending(self) -> int:
+        """Bytes TLS has decrypted and not handed out yet (the kernel does not see them)."""
+        if not self.secure:
+            return 0
+        try:
+            return self.sock.pending()  # type: ignore[attr-defined, no-any-return]
+        except (OSError, ValueError):
+            return 0
+
     def shutdown(self, how: int = socket.SHUT_RDWR) -> None:
+        """Shut the socket down at the TCP level (from any thread: under TLS, ``SSLSocket``'s
+        own ``shutdown`` would drop its TLS state under a worker that is using it)."""
         with contextlib.suppress(OSError):
-            self.sock.shutdown(how)
+            socket.socket.shutdown(self.sock, how)
+
+    def close_notify(self) -> None:
+        """Under TLS, send the close_notify alert, without waiting (the owner calls it)."""
+        if self.secure:
+            with contextlib.suppress(OSError, ValueError):
+                self.sock.unwrap()  # type: ignore[attr-defined]
 
     def close(self) -> None:
         self.phase = Phase.CLOSED

@@ -1,6 +1,7 @@
 """The WSGI environ of a request (PEP 3333), built the way werkzeug's development server builds
 it, so that an application written against werkzeug sees the same values:
 
+- ``wsgi.url_scheme`` is ``https`` on a TLS connection, ``http`` otherwise;
 - ``REQUEST_URI``/``RAW_URI`` the target as sent, ``PATH_INFO`` its path percent-decoded (UTF-8),
   ``QUERY_STRING`` its query, each passed through WSGI's UTF-8-as-Latin-1 "encoding dance";
 - an absolute-form target (``GET http://host/path``) gives ``HTTP_HOST`` its authority
@@ -64,6 +65,7 @@ def build_environ(
     client: Any,
     *,
     terminated: bool = False,
+    scheme: str = "http",
 ) -> WSGIEnvironment:
     target = head.target
     if (
@@ -83,7 +85,7 @@ def build_environ(
         remote_addr, remote_port = "<local>", "0"
     environ: dict[str, Any] = {
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": "http",
+        "wsgi.url_scheme": scheme,
         "wsgi.input": body,
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": True,

@@ -10,7 +10,10 @@ application gave it.
 - an exception that escapes the application is reported in ``problems`` and answered 500 (if
   nothing was sent yet; the connection is closed otherwise);
 - a client that stalled while its body was read gets 408 instead of the application's answer;
-  one that left gets nothing, and neither is a problem of the endpoint.
+  one that left gets nothing, and neither is a problem of the endpoint;
+- an application that raises :class:`CloseConnection` (before it answers) gets the connection
+  closed without an answer: the client sees the connection end, which a browser reports as a
+  network error. Not a problem either: it is how a router says "nothing is here".
 """
 
 from __future__ import annotations
@@ -42,6 +45,11 @@ class ProblemSink(Protocol):
 
 class ClientGone(Exception):
     """Writing to the client failed or timed out: it left, stopped reading, or was cut."""
+
+
+class CloseConnection(Exception):
+    """Raised by a WSGI application that gives no answer at all: the engine closes the
+    connection (after anything already sent) and reports nothing."""
 
 
 class Context(Protocol):
@@ -250,7 +258,12 @@ class Exchange:
         stream, terminated = body
         try:
             environ = build_environ(
-                self.head, stream, self.ctx.address, self.conn.address, terminated=terminated
+                self.head,
+                stream,
+                self.ctx.address,
+                self.conn.address,
+                terminated=terminated,
+                scheme="https" if self.conn.secure else "http",
             )
             result: Iterable[bytes] = self.ctx.app(environ, self.start_response)
             try:
@@ -265,6 +278,8 @@ class Exchange:
         except ClientGone:
             if self.state.stalled and not self.sent_head:
                 self._refuse(408, "The request body did not arrive in time.")
+            return False
+        except CloseConnection:
             return False
         except Exception:
             self._application_failed()

@@ -7,6 +7,16 @@ connection open, holds no thread. After its answer a worker hands the connection
 for the next request (keep-alive) or to be closed gracefully (lingering: the write side shut,
 what the client still sends discarded until it closes, so that a reset cannot destroy the answer).
 
+TLS on the same port: the first byte of a new connection tells (0x16 opens a TLS handshake
+record; a request line never starts with it). A TLS connection is wrapped in the server's
+context and its handshake driven here, without blocking: a client that trickles its handshake
+holds no thread either. Once it is done the connection is served like a plain one; bytes TLS has
+already decrypted (which ``epoll`` cannot see) are read at once.
+
+Cutting (:meth:`SelectorLoop.request_cut`, for a router whose target changed): every connection
+the loop owns is closed at once, and every connection a worker owns is closed when it is handed
+back, instead of being kept alive; connections accepted after the cut are not affected.
+
 Timeouts (checked every ``tick`` seconds): an idle kept-alive connection is closed after
 ``idle_timeout``; a head not complete ``request_timeout`` after its first byte, or a buffered body
 without progress for that long, is answered 408 and closed; lingering ends after
@@ -23,6 +33,7 @@ from __future__ import annotations
 import contextlib
 import select
 import socket
+import ssl
 import threading
 import time
 import traceback
@@ -33,10 +44,12 @@ from typing import Protocol
 from . import ports
 from .connection import IN_PROGRESS, Connection, Phase, Settings
 from .framing import CRLF, FramingError
+from .sockets import WOULD_BLOCK
 
 _READ = 65536
 _ACCEPTS_PER_WAKE = 64
 _LINGER_DISCARD = 1 << 20  # what a lingering client may still send before it is reset
+_TLS_RECORD = 0x16  # the first byte of a TLS handshake record (a ClientHello)
 
 
 class ProblemSink(Protocol):
@@ -50,8 +63,10 @@ class SelectorLoop:
         settings: Settings,
         dispatch: Callable[[Connection], None],
         problems: ProblemSink,
+        tls: Callable[[], ssl.SSLContext] | None = None,
     ) -> None:
         self._listener = listener
+        self._tls = tls  # the server's TLS context, made on the first TLS connection
         self._settings = settings
         self._dispatch = dispatch
         self._problems = problems
@@ -68,6 +83,8 @@ class SelectorLoop:
         self._stopping = False
         self._stop_begun = False
         self._deadline = float("inf")
+        self._generation = 0  # how many cuts were made
+        self._cuts: list[threading.Event] = []  # cuts asked for, done by the loop's thread
         timeouts = (settings.idle_timeout, settings.request_timeout, settings.linger_timeout)
         self._tick = min(1.0, max(0.01, min(timeouts) / 10))
         self._next_check = 0.0
@@ -80,6 +97,11 @@ class SelectorLoop:
     def stopping(self) -> bool:
         return self._stopping
 
+    @property
+    def generation(self) -> int:
+        """How many cuts were made: a connection accepted before the last one is done."""
+        return self._generation
+
     def wake(self) -> None:
         if not self._wake_pending:
             self._wake_pending = True
@@ -91,6 +113,19 @@ class SelectorLoop:
         self._stopping = True
         self._wake_pending = False
         self.wake()
+
+    def request_cut(self) -> threading.Event:
+        """Close every connection open now (those of workers once their answer is sent); the
+        event is set once the loop did it."""
+        done = threading.Event()
+        with self._returned_lock:
+            if self._finished:
+                done.set()
+                return done
+            self._cuts.append(done)
+        self._wake_pending = False
+        self.wake()
+        return done
 
     def close_connection(self, conn: Connection) -> None:
         """A worker closes the connection it owns (the client closed its side)."""
@@ -128,6 +163,9 @@ class SelectorLoop:
                 self._finished = True
                 returned = list(self._returned)
                 self._returned.clear()
+                cuts, self._cuts = self._cuts, []
+            for done in cuts:
+                done.set()
             for conn, _ in returned:
                 self._forget(conn)
             for conn in list(self._watched.values()):
@@ -167,6 +205,8 @@ class SelectorLoop:
                 conn = self._watched.get(fd)
                 if conn is not None:
                     self._readable(conn, now)
+        if self._cuts:
+            self._cut()
         if self._watched and now >= self._next_check:
             self._next_check = now + self._tick
             self._check_timeouts(now)
@@ -188,7 +228,8 @@ class SelectorLoop:
             except OSError:
                 sock.close()
                 continue
-            conn = Connection(sock, address, now + self._settings.idle_timeout)
+            conn = Connection(sock, address, now + self._settings.idle_timeout, self._generation)
+            conn.sniffed = self._tls is None
             self.open.add(conn)
             self._watch(conn)
             self._readable(conn, now)  # the request often arrived with the connection
@@ -197,7 +238,16 @@ class SelectorLoop:
         self._watched[conn.fd] = conn
         self._epoll.register(conn.fd, select.EPOLLIN)
 
+    def _want_write(self, conn: Connection, want: bool) -> None:
+        """Wait for room to write as well as for bytes (a TLS handshake's flight)."""
+        if conn.want_write is not want and conn.fd in self._watched:
+            conn.want_write = want
+            events = select.EPOLLIN | select.EPOLLOUT if want else select.EPOLLIN
+            with contextlib.suppress(OSError, ValueError):
+                self._epoll.modify(conn.fd, events)
+
     def _unwatch(self, conn: Connection) -> None:
+        conn.want_write = False
         if self._watched.pop(conn.fd, None) is not None:
             with contextlib.suppress(OSError, ValueError):
                 self._epoll.unregister(conn.fd)
@@ -216,13 +266,15 @@ class SelectorLoop:
                     return
                 conn, keep_alive = self._returned.popleft()
             conn.on_worker = False
-            if conn.cut:
+            if conn.cut or conn.generation < self._generation:
                 self._forget(conn)
             elif not keep_alive:
                 self._linger(conn, now)
             elif conn.phase is Phase.HEAD or conn.phase is Phase.BODY:
                 self._watch(conn)  # a worker read the start of a request: the rest comes here
                 self._advance(conn, now)
+                if conn.fd in self._watched and conn.pending():
+                    self._readable(conn, now)
             elif self._stopping and not conn.buf.strip(CRLF):
                 self._forget(conn)  # idle at stop
             else:
@@ -232,10 +284,13 @@ class SelectorLoop:
                 self._watch(conn)
                 if conn.buf:
                     self._advance(conn, now)
+                elif conn.pending():
+                    self._readable(conn, now)  # TLS decrypted it already: epoll will not tell
 
     def _linger(self, conn: Connection, now: float) -> None:
         """Close gracefully: shut the write side, discard what the client still sends until it
         closes too (at stop: what it already sent, then close at once)."""
+        conn.close_notify()
         conn.shutdown(socket.SHUT_WR)
         conn.buf.clear()
         if self._stopping:
@@ -260,9 +315,16 @@ class SelectorLoop:
     # -- reading requests --------------------------------------------------------------------
 
     def _readable(self, conn: Connection, now: float) -> None:
+        if conn.phase is Phase.HANDSHAKE:
+            self._handshake(conn, now)
+            return
+        if not conn.sniffed and not self._sniff(conn, now):
+            return
         try:
             data = conn.sock.recv(_READ)
-        except BlockingIOError:
+            while conn.secure and data and conn.pending():
+                data += conn.sock.recv(_READ)
+        except WOULD_BLOCK:
             return
         except OSError:
             data = b""
@@ -280,6 +342,56 @@ class SelectorLoop:
         if conn.phase is Phase.BODY:
             conn.deadline = now + self._settings.request_timeout
         self._advance(conn, now)
+
+    def _sniff(self, conn: Connection, now: float) -> bool:
+        """Plain HTTP or TLS, from the first byte; ``True`` when the connection goes on as
+        plain HTTP now (with bytes to read, or an end of stream to see)."""
+        try:
+            first = conn.sock.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            first = b""
+        conn.sniffed = True
+        if not first or first[0] != _TLS_RECORD or self._tls is None:
+            return True
+        try:
+            context = self._tls()
+            conn.sock = context.wrap_socket(
+                conn.sock, server_side=True, do_handshake_on_connect=False
+            )
+        except Exception:
+            self._problems.add(f"TLS could not be set up:\n{traceback.format_exc()}")
+            self._forget(conn)
+            return False
+        conn.secure = True
+        conn.phase = Phase.HANDSHAKE
+        conn.deadline = now + self._settings.request_timeout
+        self._handshake(conn, now)
+        return False
+
+    def _handshake(self, conn: Connection, now: float) -> None:
+        """Drive the TLS handshake as far as the bytes at hand allow; then serve the
+        connection as IDLE (its first request may have come with the handshake's end)."""
+        sock = conn.sock
+        assert isinstance(sock, ssl.SSLSocket)
+        try:
+            sock.do_handshake()
+        except ssl.SSLWantReadError:
+            self._want_write(conn, False)
+            return
+        except ssl.SSLWantWriteError:
+            self._want_write(conn, True)
+            return
+        except (OSError, ValueError):
+            # A client that refused the certificate, spoke no TLS, or left: not a problem
+            # of the endpoint, and nobody to answer.
+            self._forget(conn)
+            return
+        self._want_write(conn, False)
+        conn.phase = Phase.IDLE
+        conn.deadline = now + self._settings.idle_timeout
+        self._readable(conn, now)
 
     def _advance(self, conn: Connection, now: float) -> None:
         if conn.advance(self._settings, now):
@@ -308,6 +420,16 @@ class SelectorLoop:
             else:
                 self._forget(conn)
 
+    def _cut(self) -> None:
+        """Close every connection the loop owns; those on workers close when handed back."""
+        with self._returned_lock:
+            cuts, self._cuts = self._cuts, []
+        self._generation += 1
+        for conn in list(self._watched.values()):
+            self._drop(conn)
+        for done in cuts:
+            done.set()
+
     # -- stopping ----------------------------------------------------------------------------
 
     def _begin_stop(self) -> None:
@@ -319,7 +441,7 @@ class SelectorLoop:
         for conn in list(self._watched.values()):
             if conn.phase is Phase.IDLE:
                 self._readable(conn, now)  # bytes not read yet make it a request in progress
-            if conn.phase is Phase.IDLE or conn.phase is Phase.LINGER:
+            if conn.phase in (Phase.IDLE, Phase.LINGER, Phase.HANDSHAKE):
                 self._drop(conn)
 
     def _unwatch_listener(self) -> None:
@@ -338,7 +460,7 @@ class SelectorLoop:
                     sent = sock.recv(256, socket.MSG_PEEK | socket.MSG_DONTWAIT)
                 except OSError:
                     sent = b""
-                if sent.strip(b"\r\n"):
+                if sent[:1] != bytes([_TLS_RECORD]) and sent.strip(b"\r\n"):
                     line = sent.lstrip(b"\r\n").split(CRLF, 1)[0].decode("latin-1")
                     self._problems.add(
                         f"request cut off at stop (never answered): {line!r} from {address}"

@@ -4,10 +4,15 @@ well under a millisecond, correct under client faults, bounded in threads and ti
 One selector-loop thread (:mod:`.loop`) owns every connection until a whole request has
 arrived; a bounded pool of workers (:mod:`.pool`) answers requests (:mod:`.exchange`) and hands
 connections back for keep-alive. Limits and timeouts are attributes, read at :meth:`start`.
+
+With ``tls``, the same port also answers HTTPS: a connection that opens with a TLS handshake
+record is served through the ``ssl.SSLContext`` that ``tls()`` gives (called once, on the first
+such connection, so that a server nobody speaks TLS to never makes one).
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 import traceback
@@ -41,6 +46,7 @@ class CosServer:
     HTTP layer; ``internal_error(target)`` those of the 500 answered when an exception escapes the
     application (by default ``framing_error(500, ...)``). Failures of the application and
     requests cut off at stop are added to ``problems``; a client's faults are not.
+    ``tls()``, when given, makes the server's TLS context (see the module's text).
     """
 
     #: A kept-alive connection without a request is closed after this many seconds.
@@ -76,6 +82,7 @@ class CosServer:
         stop_timeout: float = 2.0,
         framing_error: ErrorAnswer,
         internal_error: Callable[[str], tuple[bytes, Headers]] | None = None,
+        tls: Callable[[], ssl.SSLContext] | None = None,
     ) -> None:
         self.host = host
         self.app = app
@@ -83,6 +90,8 @@ class CosServer:
         self.stop_timeout = stop_timeout
         self._framing_error = framing_error
         self._internal_error = internal_error
+        self._tls = tls
+        self._tls_context: ssl.SSLContext | None = None
         self._listener = ports.bind(host, port)
         self.port: int = self._listener.getsockname()[1]
         self.address = (host, self.port)
@@ -137,7 +146,8 @@ class CosServer:
             pool: WorkerPool[Connection] = WorkerPool(
                 name, self._serve, settings.max_workers, settings.worker_idle_timeout, self._crash
             )
-            loop = SelectorLoop(self._listener, settings, pool.submit, self.problems)
+            tls = None if self._tls is None else self._tls_context_once
+            loop = SelectorLoop(self._listener, settings, pool.submit, self.problems, tls)
             thread = threading.Thread(target=loop.run, name=f"cos-cors-loop:{self.port}")
             thread.daemon = True
             self._pool, self._loop, self._thread = pool, loop, thread
@@ -167,6 +177,26 @@ class CosServer:
             if not thread.is_alive():
                 loop.close_resources()
 
+    def _tls_context_once(self) -> ssl.SSLContext:
+        """The TLS context, made on the first TLS connection (on the loop's thread)."""
+        context = self._tls_context
+        if context is None:
+            assert self._tls is not None
+            context = self._tls_context = self._tls()
+        return context
+
+    def cut_connections(self, timeout: float | None = None) -> bool:
+        """Close every connection open now: at once those waiting for a request, and each
+        one a worker is answering once its answer is sent (never kept alive); a request on
+        one of them that was not being answered yet is not answered. Connections accepted
+        afterwards are served as usual. Whether the loop did it within ``timeout``
+        (seconds; default ``stop_timeout``)."""
+        loop = self._loop
+        if loop is None or self._stopped:
+            return True
+        done = loop.request_cut()
+        return done.wait(self.stop_timeout if timeout is None else timeout)
+
     def requests_in_progress(self) -> int:
         """Connections whose request has begun to arrive and is not answered yet."""
         loop = self._loop
@@ -189,6 +219,11 @@ class CosServer:
         assert loop is not None
         settings = self.settings
         while True:
+            if conn.generation < loop.generation:
+                # Accepted before a cut (cut_connections): whatever it asks reaches nothing;
+                # the loop closes it.
+                loop.hand_back(conn, True)
+                return
             if conn.cut or not self._answer(conn):
                 loop.hand_back(conn, False)
                 return
@@ -204,7 +239,7 @@ class CosServer:
                         if not data:  # the client closed: nothing left to say
                             loop.close_connection(conn)
                             return
-                except BlockingIOError:
+                except sockets.WOULD_BLOCK:
                     data = b""
                 except OSError:
                     loop.close_connection(conn)

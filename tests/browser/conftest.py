@@ -1,9 +1,9 @@
 """Headless Chromium against the fake: one browser per session, a fresh context per test.
 
 Chromium reads ``--host-resolver-rules`` only at launch, while each test's ``cos_cors`` endpoint
-listens on a new port. So the session launches one browser with the flags of
-``CosCorsEndpoint.browser_args()``, the endpoint's port swapped for the port of a small TCP relay
-on 127.0.0.1 that the session owns, and each test points the relay at its own endpoint. The
+listens on a new port. So the package launches one browser with the plugin's
+``cos_cors_browser_args`` (every host name to the session's front, which routes to the endpoint
+of the test running now); each test's ``cos_cors`` is attached to the front by the plugin. The
 browser reaches ``http://<bucket>.cos.<region>.myqcloud.com/...`` as a user's browser started with
 ``cos_cors.browser_args()`` does (``test_browser_args.py`` launches one that way, verbatim).
 
@@ -25,9 +25,7 @@ from .harness import (
     AppPage,
     BrowserSession,
     PageServer,
-    TcpRelay,
     require_browser,
-    session_resolver_args,
 )
 
 if TYPE_CHECKING:
@@ -37,24 +35,23 @@ if TYPE_CHECKING:
 # Package scope: the browser suite's session. It ends with this directory, so another sync
 # Playwright (the examples' fixture, in the same pytest run) never overlaps it.
 @pytest.fixture(scope="package")
-def browser_session() -> Iterator[BrowserSession]:
-    """Playwright, one headless Chromium, the relay and the page server (package scope)."""
+def browser_session(
+    request: pytest.FixtureRequest, cos_cors_browser_args: list[str]
+) -> Iterator[BrowserSession]:
+    """pytest-playwright's Playwright, one headless Chromium and the page server (package
+    scope). A process runs one sync Playwright at a time: every suite takes the session's."""
     require_browser()
-    from playwright.sync_api import sync_playwright
-
-    relay = TcpRelay()
+    playwright = request.getfixturevalue("playwright")
     pages = PageServer()
     try:
-        args = [*CHROMIUM_ARGS, *session_resolver_args(relay.port)]
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
-            try:
-                yield BrowserSession(playwright, browser, relay, pages, args)
-            finally:
-                browser.close()
+        args = [*CHROMIUM_ARGS, *cos_cors_browser_args]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            yield BrowserSession(playwright, browser, pages, args)
+        finally:
+            browser.close()
     finally:
         pages.close()
-        relay.close()
 
 
 @pytest.fixture
@@ -62,11 +59,9 @@ def app_page(browser_session: BrowserSession, cos_cors: CosCorsEndpoint) -> Iter
     """A page of ``http://app.localhost:PORT`` in a fresh browser context (function scope),
     whose COS host names reach this test's ``cos_cors``.
 
-    Teardown closes the context (its connections and preflight cache go with it), then cuts
-    whatever the relay still holds, before ``cos_cors`` stops.
+    Teardown closes the context (its connections and preflight cache go with it) before
+    ``cos_cors`` is detached from the front and stops.
     """
-    relay = browser_session.relay
-    relay.retarget(cos_cors.port)
     context = browser_session.browser.new_context()
     try:
         app = AppPage(context.new_page(), context, browser_session.pages, cos_cors)
@@ -74,5 +69,3 @@ def app_page(browser_session: BrowserSession, cos_cors: CosCorsEndpoint) -> Iter
         yield app
     finally:
         context.close()
-        relay.retarget(None)
-        relay.cut()

@@ -1,5 +1,9 @@
-"""The browser suite's machinery: a TCP relay, a page server, the page's ``fetch()`` and the
-comparison of the browser's verdict with the fake's recorded one (fixtures: ``conftest.py``)."""
+"""The browser suite's machinery: a page server, the page's ``fetch()`` and the comparison of
+the browser's verdict with the fake's recorded one (fixtures: ``conftest.py``).
+
+The session browser reaches each test's endpoint through the plugin's front
+(``cos_cors_browser_args``). :class:`TcpRelay` and :func:`session_resolver_args`, the relay it
+replaced, stay only for ``tests/jssdk`` until that suite moves to the front too."""
 
 from __future__ import annotations
 
@@ -55,7 +59,7 @@ def require_browser(chromium: str = CHROMIUM, environ: Mapping[str, str] = os.en
     pytest.skip(f"browser tests skipped: {why}")
 
 
-# --- the relay --------------------------------------------------------------------------------
+# --- the relay (tests/jssdk only; superseded by cos_cors_browser_args) ------------------------
 
 
 class _Link:
@@ -229,7 +233,6 @@ class PageServer:
 class BrowserSession:
     playwright: Playwright
     browser: Browser
-    relay: TcpRelay
     pages: PageServer
     args: list[str]
 

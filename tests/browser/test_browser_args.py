@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
+
+from pytest_cos_cors import tls
 
 from .harness import CHROMIUM, CHROMIUM_ARGS, AppPage, BrowserSession, Watch, assert_agree
 
@@ -16,17 +19,22 @@ RULE = {
 }
 
 
-def test_session_browser_runs_with_browser_args_of_the_endpoint(
-    browser_session: BrowserSession, cos_cors: CosCorsEndpoint
+def test_session_browser_runs_with_the_session_args(
+    browser_session: BrowserSession, cos_cors_browser_args: list[str]
 ) -> None:
-    # The session browser differs from the recipe only by the port: the relay's, not the endpoint's.
-    [flag] = cos_cors.browser_args()
-    assert flag.startswith("--host-resolver-rules=")
-    relay = f"127.0.0.1:{browser_session.relay.port}"
-    assert browser_session.args == [
-        *CHROMIUM_ARGS,
-        flag.replace(f"127.0.0.1:{cos_cors.port}", relay),
-    ]
+    # Every host name to the session's front; the fake's key accepted, no other bad certificate.
+    rules, spki = cos_cors_browser_args
+    assert re.fullmatch(
+        r"--host-resolver-rules=MAP \* 127\.0\.0\.1:\d+, EXCLUDE localhost, "
+        r"EXCLUDE \*\.localhost, EXCLUDE 127\.0\.0\.1",
+        rules,
+    ), rules
+    assert spki == f"--ignore-certificate-errors-spki-list={tls.spki_pin()}"
+    assert browser_session.args == [*CHROMIUM_ARGS, rules, spki]
+    assert not any(
+        a.startswith("--ignore-certificate-errors=") or a == "--ignore-certificate-errors"
+        for a in browser_session.args
+    )
 
 
 def test_browser_started_with_browser_args_verbatim(
@@ -64,3 +72,39 @@ def test_other_hosts_do_not_resolve(app_page: AppPage, cos_cors: CosCorsEndpoint
         result = app_page.fetch(url)
         assert not result.ok, url
     assert cos_cors.exchanges == ()
+
+
+def test_browser_args_of_an_endpoint_with_a_served_https_origin(
+    browser_session: BrowserSession, cos_cors: CosCorsEndpoint
+) -> None:
+    # A browser of this endpoint alone: serve_origin first, then browser_args() maps its host.
+    origin = cos_cors.serve_origin("https://app.example.com", "<!doctype html><title>app</title>")
+    cos_cors.set_rules(
+        {"AllowedOrigin": [origin], "AllowedMethod": ["PUT"], "AllowedHeader": ["*"]}
+    )
+    browser = browser_session.playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_ARGS, *cos_cors.browser_args()]
+    )
+    try:
+        context = browser.new_context()
+        try:
+            page = context.new_page()
+            page.goto(origin + "/")
+            app = AppPage(page, context, browser_session.pages, cos_cors)
+            watch = Watch(cos_cors)
+            result = app.fetch(
+                cos_cors.cos_url_for("s.txt", scheme="https"),
+                method="PUT",
+                headers={"x-cos-meta-k": "v"},
+                body="secure",
+            )
+            assert_agree(result, watch.since())
+            assert result.status == 200, result
+            unserved = app.fetch("https://www.example.com/")
+        finally:
+            context.close()
+    finally:
+        browser.close()
+    assert not unserved.ok
+    assert cos_cors.objects() == {"s.txt": b"secure"}
+    assert {e.origin for e in cos_cors.exchanges} == {origin}

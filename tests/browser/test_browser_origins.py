@@ -14,13 +14,15 @@ if TYPE_CHECKING:
 KEY = "docs/readme.txt"
 
 
-@pytest.mark.parametrize("page", ["app", "cdn.app"])
-def test_wildcard_origin_rule(app_page: AppPage, cos_cors: CosCorsEndpoint, page: str) -> None:
+# Not named ``page``: pytest-playwright would take it for its fixture and parametrize the test
+# with its session-scoped browser_name, which moves the test among pytest-playwright's.
+@pytest.mark.parametrize("page_name", ["app", "cdn.app"])
+def test_wildcard_origin_rule(app_page: AppPage, cos_cors: CosCorsEndpoint, page_name: str) -> None:
     pattern = f"http://*.localhost:{app_page.pages.port}"
     cos_cors.set_rules(
         {"AllowedOrigin": [pattern], "AllowedMethod": ["PUT"], "AllowedHeader": ["*"]}
     )
-    origin = app_page.open(page)
+    origin = app_page.open(page_name)
     watch = Watch(cos_cors)
 
     result = app_page.fetch(

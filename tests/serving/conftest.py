@@ -45,8 +45,16 @@ def open_fds() -> int:
     return len(os.listdir("/proc/self/fd"))
 
 
+#: Threads alive when the running test started (a session-scoped server's, such as the session
+#: browser's front): not this test's engine threads.
+_BEFORE: set[threading.Thread] = set()
+
+
 def engine_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith(ENGINE_THREADS)]
+    """The engine threads this test started that are alive."""
+    return [
+        t for t in threading.enumerate() if t.name.startswith(ENGINE_THREADS) and t not in _BEFORE
+    ]
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
@@ -63,6 +71,8 @@ def _nothing_left_behind() -> Iterator[None]:
     """Every test ends with the threads, sockets and descriptors it started with."""
     gc.collect()
     threads, sockets, fds = set(threading.enumerate()), open_sockets(), open_fds()
+    _BEFORE.clear()
+    _BEFORE.update(threads)
     yield
     gc.collect()
     assert wait_for(lambda: set(threading.enumerate()) <= threads, 3.0), [

@@ -1,0 +1,185 @@
+"""One address for a browser shared by a whole session: the front.
+
+Chromium reads ``--host-resolver-rules`` once, at launch, while each test's endpoint listens on
+a port of its own and serves origins the test chooses. So a session's browser is launched with
+:meth:`BrowserFront.browser_args`, which send *every* host name (``localhost`` and
+``127.0.0.1`` excepted) to the front: an HTTP and HTTPS server of the same engine as the
+endpoints, on a port of its own, that routes each request by ``Host`` to the endpoint
+:meth:`attached <BrowserFront.attach>` now: a served origin's site, COS for a COS host name, and
+nothing at all for any other name.
+
+"Nothing at all" is the connection closed without an answer, which a page sees as a network
+error (``TypeError: Failed to fetch``), never as an answer of some other test. It is also what
+a request gets when no endpoint is attached: one that arrives after its test ended (from a
+page that is still open, a timer, a beacon) reaches nothing, and :meth:`BrowserFront.detach`
+first lets the requests of the test's endpoint finish, then closes every connection the browser
+opened, so that a kept-alive connection cannot carry a later request to the next test's
+endpoint. A TLS client asking for a name that the attached endpoint does not serve (SNI) is
+refused during the handshake.
+
+Unlike a TCP relay, the front is no extra hop: the request is answered on the front's own
+worker by the endpoint's WSGI application, and it is recorded in that endpoint's log as if it
+had come to the endpoint's port.
+"""
+
+from __future__ import annotations
+
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from . import tls
+from .recording import Problems
+from .serving import CloseConnection, CosServer
+from .wire import internal_error, protocol_error
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+    from .endpoint import CosCorsEndpoint
+
+__all__ = ["BrowserFront"]
+
+
+class _Counted:
+    """A WSGI response that calls ``done`` once, when the engine closes it."""
+
+    def __init__(self, result: Iterable[bytes], done: Callable[[], None]) -> None:
+        self._result = result
+        self._done = done
+        self._open = True
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self._result)
+
+    def close(self) -> None:
+        if not self._open:
+            return
+        self._open = False
+        try:
+            close = getattr(self._result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            self._done()
+
+
+class BrowserFront:
+    """The session browser's one address (see the module's text): started by
+    :meth:`start`, it routes to the endpoint of :meth:`attach` until :meth:`detach`."""
+
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.problems = Problems()
+        self._changes = threading.Condition()
+        self._target: CosCorsEndpoint | None = None
+        self._in_flight = 0
+        self._tls: ssl.SSLContext | None = None
+        self._server = CosServer(
+            host,
+            0,
+            self._route,
+            self.problems,
+            framing_error=protocol_error,
+            internal_error=internal_error,
+            tls=self._tls_context,
+        )
+        self.port: int = self._server.port
+        self.host = host
+
+    def __repr__(self) -> str:
+        return f"<BrowserFront {self.host}:{self.port} target={self._target!r}>"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._server.start()
+
+    def stop(self) -> None:
+        """Stop serving (idempotent); an attached endpoint is detached first."""
+        target = self._target
+        if target is not None:
+            self.detach(target)
+        self._server.stop()
+
+    # -- what the browser is given -----------------------------------------------------------
+
+    def browser_args(self) -> list[str]:
+        """Chromium flags: every host name, except ``localhost``, ``*.localhost`` and
+        ``127.0.0.1``, to the front (one ``--host-resolver-rules``: Chromium keeps only the
+        last); the fake's certificates accepted by their key, and no other certificate error."""
+        target = f"{self.host}:{self.port}"
+        rules = [f"MAP * {target}", "EXCLUDE localhost", "EXCLUDE *.localhost", "EXCLUDE 127.0.0.1"]
+        return [f"--host-resolver-rules={', '.join(rules)}", tls.browser_flag()]
+
+    # -- the endpoint it routes to -----------------------------------------------------------
+
+    @property
+    def target(self) -> CosCorsEndpoint | None:
+        """The endpoint the browser reaches now (``None``: nothing)."""
+        return self._target
+
+    def attach(self, endpoint: CosCorsEndpoint) -> None:
+        """From now on the browser reaches ``endpoint`` (and its served origins); another
+        endpoint attached before is detached first."""
+        previous = self._target
+        if previous is not None and previous is not endpoint:
+            self.detach(previous)
+        with self._changes:
+            self._target = endpoint
+
+    def detach(self, endpoint: CosCorsEndpoint) -> None:
+        """From now on the browser reaches nothing. Requests being answered by ``endpoint``
+        may finish within its ``stop_timeout`` (those still running then are reported as its
+        problems); then every connection the browser has open to the front is closed."""
+        with self._changes:
+            if self._target is not endpoint:
+                return
+            self._target = None
+            deadline = time.monotonic() + endpoint.stop_timeout
+            while self._in_flight and (left := deadline - time.monotonic()) > 0:
+                self._changes.wait(left)
+            late = self._in_flight
+        if late:
+            endpoint._problems.add(
+                f"{late} request(s) of the session browser still in progress when the test "
+                f"ended (after stop_timeout={endpoint.stop_timeout} s)"
+            )
+        self._server.cut_connections()
+
+    def _finished(self) -> None:
+        with self._changes:
+            self._in_flight -= 1
+            self._changes.notify_all()
+
+    # -- serving -----------------------------------------------------------------------------
+
+    def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        with self._changes:
+            target = self._target
+            if target is None:
+                raise CloseConnection
+            self._in_flight += 1
+        try:
+            app = target.sites.browser_route(
+                environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST", "")
+            )
+            if app is None:
+                raise CloseConnection
+            result = app(environ, start_response)
+        except BaseException:
+            self._finished()
+            raise
+        return _Counted(result, self._finished)
+
+    def _knows(self, name: str) -> ssl.SSLContext | None:
+        target = self._target
+        if target is None or not target.sites.knows_name(name):
+            return None
+        return tls.identity().context_for(name)
+
+    def _tls_context(self) -> ssl.SSLContext:
+        if self._tls is None:
+            self._tls = tls.server_context(self._knows)
+        return self._tls
