@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from . import evaluator_cost, memory, per_test, startup, throughput
+from . import evaluator_cost, memory, multipart_upload, per_test, startup, throughput
 from .common import Row, Section, machine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,6 +32,9 @@ FULL: Sizes = {
     "startup": {"tests": 1000, "runs": 7},
     "diff_speed": {"runs": 5},
     "serving": {"quick": False},
+    "browser": {"quick": False},
+    "multipart_upload": multipart_upload.FULL,
+    "signatures": {"quick": False},
 }
 QUICK: Sizes = {
     "per_test": {"n": 10, "n_server": 2},
@@ -41,6 +44,9 @@ QUICK: Sizes = {
     "startup": {"tests": 20, "runs": 1},
     "diff_speed": {"runs": 1},
     "serving": {"quick": True},
+    "browser": {"quick": True},
+    "multipart_upload": multipart_upload.QUICK,
+    "signatures": {"quick": True},
 }
 
 
@@ -77,6 +83,20 @@ def serving_section(quick: bool) -> Section:
     return script_section("serving", "7. Serving engine", "serving_engine", *args)
 
 
+def browser_section(quick: bool) -> Section:
+    """Issue 15: start+stop with TLS ready, TLS's first-use cost, HTTPS per connection, and the
+    browser suite's cost per test (pytest-playwright, one Chromium, a fresh context each)."""
+    args = ["--quick"] if quick else []
+    return script_section("browser", "9. TLS and the session browser", "browser_session", *args)
+
+
+def signature_section(quick: bool) -> Section:
+    """Issue 17: verifying one request signature (target under 50 us) against one CORS decision,
+    and a signed request over HTTP with and without credentials."""
+    args = ["--quick"] if quick else []
+    return script_section("signatures", "10. Signature verification", "signature_cost", *args)
+
+
 SECTIONS: dict[str, Callable[..., Section | None]] = {
     "per_test": per_test.section,
     "throughput": throughput.section,
@@ -85,6 +105,9 @@ SECTIONS: dict[str, Callable[..., Section | None]] = {
     "startup": startup.section,
     "diff_speed": diff_speed_section,
     "serving": serving_section,
+    "browser": browser_section,
+    "multipart_upload": multipart_upload.section,
+    "signatures": signature_section,
 }
 
 

@@ -9,18 +9,25 @@ with CosCorsEndpoint() as ep:
 from __future__ import annotations
 
 import ipaddress
+import ssl
 import threading
 from collections.abc import Mapping
-from types import EllipsisType, TracebackType
+from types import EllipsisType, MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
+from . import tls
 from .addressing import bucket_host, quote_key
 from .assertions import AssertionsMixin
 from .constants import DEFAULT_ACL, DEFAULT_BUCKET, DEFAULT_HOST, DEFAULT_REGION
 from .cos_app import CosApp
+from .naming import check_bucket, check_region
+from .operations.context import DEFAULT_MAX_OBJECT_BYTES, Limits
+from .origins import SiteContent, SiteDispatcher, parse_origin, site_app
 from .recording import Exchange, ExchangeLog, Problems
 from .rules import CORSConfiguration
 from .serving import CosServer
+from .signatures import Credentials, check_credentials
 from .sources import load_configuration
 from .store import Store, UnknownBucketError, check_acl
 from .wire import internal_error, protocol_error
@@ -50,6 +57,12 @@ class CosCorsEndpoint(AssertionsMixin):
     """A fake COS endpoint serving ``bucket`` (and any bucket added later) on ``host:port``.
 
     ``port=0`` picks a free port. Nothing is served until :meth:`start` (or ``with``).
+    ``ValueError`` when ``bucket`` is not a COS bucket name (``<name>-<appid>``) or ``region`` not
+    one of COS's regions (:mod:`pytest_cos_cors.naming`).
+
+    ``credentials`` (``SecretId -> SecretKey``, or ``SecretId -> (SecretKey, SessionToken)`` for
+    temporary keys) makes it verify every request's signature as COS does
+    (:mod:`pytest_cos_cors.signatures`); ``None``, the default, accepts any signature.
     """
 
     #: How many exchanges are kept; the oldest are dropped beyond it, and counted in
@@ -68,21 +81,41 @@ class CosCorsEndpoint(AssertionsMixin):
         acl: str = DEFAULT_ACL,
         *,
         max_exchanges: int | EllipsisType | None = ...,
+        max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
+        credentials: Credentials | None = None,
     ) -> None:
+        if (
+            isinstance(max_object_bytes, bool)
+            or not isinstance(max_object_bytes, int)
+            or max_object_bytes < 0
+        ):
+            raise ValueError(f"max_object_bytes must be an int >= 0, not {max_object_bytes!r}")
         self._bucket = bucket
         self._region = region
         self._host = host
         self._port = port
         self._server: CosServer | None = None
-        if not isinstance(bucket, str) or not bucket or "/" in bucket:
-            raise ValueError(f"not a bucket name: {bucket!r}")
+        check_region(region)
+        check_bucket(bucket, region)
         self._store = Store()
         self._store.add_bucket(bucket, region, check_acl(acl))
         if not isinstance(max_exchanges, EllipsisType):  # ``...``: the class attribute
             self.max_exchanges = max_exchanges
         self._log = ExchangeLog(self.max_exchanges)
         self._problems = Problems()
-        self._app = CosApp(self._store, region, self._log, self._problems)
+        # ``max_object_bytes``: the largest PUT Object, POST Object, part or copy it accepts
+        # (COS's 5 GiB by default); a larger one is EntityTooLarge, refused from its
+        # Content-Length before its body is read.
+        self._app = CosApp(
+            self._store,
+            region,
+            self._log,
+            self._problems,
+            limits=Limits(max_object_bytes=max_object_bytes),
+            credentials=_checked(credentials),
+        )
+        # Served origins (serve_origin) in front of COS, routed by Host.
+        self._sites = SiteDispatcher(self._app)
         self._lifecycle = threading.Lock()
 
     def __repr__(self) -> str:
@@ -103,11 +136,12 @@ class CosCorsEndpoint(AssertionsMixin):
             server = CosServer(
                 self._host,
                 self._port,
-                self._app,
+                self._sites,
                 self._problems,
                 stop_timeout=self.stop_timeout,
                 framing_error=protocol_error,
                 internal_error=internal_error,
+                tls=tls.server_context,
             )
             self._port = server.port
             server.start()
@@ -142,9 +176,10 @@ class CosCorsEndpoint(AssertionsMixin):
         self._problems.clear()
 
     def requests_in_progress(self) -> int:
-        """How many requests the endpoint is serving right now: their request line has arrived
-        and the endpoint has not answered yet (0 when it is not running). A test can wait on it
-        to be sure a request reached the endpoint before it does something concurrent."""
+        """How many requests the endpoint is serving right now: their request has begun to
+        arrive and the endpoint has not finished sending its answer (0 when it is not running).
+        A test can wait on it to be sure a request reached the endpoint before it does something
+        concurrent."""
         server = self._server
         return 0 if server is None else server.requests_in_progress()
 
@@ -193,16 +228,27 @@ class CosCorsEndpoint(AssertionsMixin):
         """``<bucket>.cos.<region>.myqcloud.com`` of the endpoint's bucket."""
         return bucket_host(self._bucket, self._region)
 
+    @property
+    def https_url(self) -> str:
+        """``https://127.0.0.1:PORT``: the same port answers TLS (its certificate names
+        ``127.0.0.1``, ``localhost`` and ``::1``; trust it with :meth:`ca_file`)."""
+        return "https" + self.url[4:]
+
     def url_for(self, key: str = "", bucket: str | None = None) -> str:
         """A path-style URL on the endpoint's own address: ``http://127.0.0.1:PORT/<bucket>/<key>``
         (``key`` is percent-encoded here)."""
         return f"{self.url}/{bucket or self._bucket}/{quote_key(key.lstrip('/'))}"
 
-    def cos_url_for(self, key: str = "", bucket: str | None = None) -> str:
-        """The production-style ``http://<bucket>.cos.<region>.myqcloud.com/<key>``: for the SDK
-        and for a browser started with :meth:`browser_args`."""
+    def cos_url_for(
+        self, key: str = "", bucket: str | None = None, *, scheme: str = "http"
+    ) -> str:
+        """The production-style ``http://<bucket>.cos.<region>.myqcloud.com/<key>``
+        (``scheme="https"``: the ``https://`` one, which a page served over https must use):
+        for the SDK and for a browser started with :meth:`browser_args`."""
+        if scheme not in ("http", "https"):
+            raise ValueError(f"scheme must be 'http' or 'https', not {scheme!r}")
         host = bucket_host(bucket or self._bucket, self._region)
-        return f"http://{host}/{quote_key(key.lstrip('/'))}"
+        return f"{scheme}://{host}/{quote_key(key.lstrip('/'))}"
 
     def _url_host(self) -> str:
         host = self._host
@@ -218,23 +264,75 @@ class CosCorsEndpoint(AssertionsMixin):
         return host
 
     def browser_args(self) -> list[str]:
-        """Chromium flags mapping ``*.myqcloud.com`` and ``*.tencentcos.cn`` to this endpoint,
-        every other name to ``~NOTFOUND`` except ``localhost``, ``*.localhost`` and
-        ``127.0.0.1`` (one flag: Chromium keeps only the last ``--host-resolver-rules``)."""
+        """Chromium flags for a browser of this endpoint alone: ``--host-resolver-rules``
+        mapping ``*.myqcloud.com``, ``*.tencentcos.cn`` and the host of every origin served so
+        far (:meth:`serve_origin`: call it first) to this endpoint, every other name to
+        ``~NOTFOUND`` except ``localhost``, ``*.localhost`` and ``127.0.0.1`` (one flag:
+        Chromium keeps only the last); and ``--ignore-certificate-errors-spki-list`` with the
+        hash of the fake's one key, so that Chromium accepts the fake's certificates for any
+        of these names, and no other certificate error. For one browser shared by a whole
+        session, use the ``cos_cors_browser_args`` fixture instead."""
         target = f"{self._url_host()}:{self.port}"
         rules = [
             f"MAP *.myqcloud.com {target}",
             f"MAP *.tencentcos.cn {target}",
+            *(f"MAP {host} {target}" for host in sorted(self._sites.hosts)),
             "MAP * ~NOTFOUND",
             "EXCLUDE localhost",
             "EXCLUDE *.localhost",
             "EXCLUDE 127.0.0.1",
         ]
-        return [f"--host-resolver-rules={', '.join(rules)}"]
+        return [f"--host-resolver-rules={', '.join(rules)}", tls.browser_flag()]
+
+    def serve_origin(self, origin: str, content: SiteContent) -> str:
+        """Serve a site under ``origin`` (``https://app.example.com``,
+        ``http://admin.example.com:8080``) from this endpoint, routed by ``Host`` like the
+        buckets: ``content`` is HTML (``str`` or ``bytes``) served at ``/``, a ``pathlib.Path``
+        to a directory of static files (``index.html`` for ``/``, content types by extension)
+        or to one file, or a WSGI application (a Flask app, say). Requests to it are served,
+        never recorded as COS exchanges. Serving an origin again replaces its site.
+
+        Returns the origin as a browser writes it (``Origin`` header, ``location.origin``).
+        ``ValueError`` for something that is not an origin or that a browser would never
+        send here (``localhost``, an IP address, a COS domain); ``TypeError`` for content
+        of another kind."""
+        parsed = parse_origin(origin)
+        self._sites.serve(parsed, site_app(content))
+        return str(parsed)
+
+    @property
+    def served_origins(self) -> tuple[str, ...]:
+        """The origins :meth:`serve_origin` serves, in the order they were first served."""
+        return tuple(str(origin) for origin in self._sites.origins)
+
+    @property
+    def sites(self) -> SiteDispatcher:
+        """The endpoint's WSGI application: its served origins in front of COS (what the
+        session browser's front routes to)."""
+        return self._sites
+
+    @staticmethod
+    def ca_file() -> str:
+        """The PEM file of the test authority behind every certificate of the fake (one key
+        pair and authority per process): ``requests.get(url, verify=cos_cors.ca_file())``."""
+        return tls.ca_file()
+
+    @staticmethod
+    def ssl_context() -> ssl.SSLContext:
+        """An ``ssl.SSLContext`` for Python clients that trusts the fake's certificates (and
+        nothing else): for ``http.client``, ``urllib``, ``httpx``, ``aiohttp``."""
+        return tls.client_context()
 
     def cos_config(self, **overrides: Any) -> Any:
-        """A ``qcloud_cos.CosConfig`` that reaches this endpoint (IP/Port mode, plain http, dummy
-        credentials); keyword arguments override any of its parameters."""
+        """A ``qcloud_cos.CosConfig`` that reaches this endpoint path-style (plain http; signing
+        with the endpoint's first credentials, their session token as ``Token`` for a temporary
+        key, or with dummy ones when it has none): every URL the SDK makes, presigned ones
+        included, is
+        ``http://127.0.0.1:PORT/<bucket>/<key>``, so ``get_presigned_url`` gives a URL that
+        ``requests`` and a browser open as it is. Keyword arguments override any parameter of
+        ``CosConfig``; with ``IP``, ``Domain`` or ``Endpoint`` among them it is a plain
+        ``CosConfig`` of those parameters (``IP``/``Port`` mode connects to the IP and sends the
+        bucket's real ``Host``, but its presigned URLs carry no bucket)."""
         try:
             from qcloud_cos import CosConfig
         except ImportError as error:
@@ -244,21 +342,43 @@ class CosCorsEndpoint(AssertionsMixin):
             ) from error
         options: dict[str, Any] = {
             "Region": self._region,
-            "IP": self._url_host(),
-            "Port": self.port,
             "Scheme": "http",
             "SecretId": _SECRET_ID,
             "SecretKey": _SECRET_KEY,
         }
+        for secret_id, entry in (self._app.credentials or {}).items():
+            options["SecretId"] = secret_id
+            if isinstance(entry, str):
+                options["SecretKey"] = entry
+            else:
+                options["SecretKey"], options["Token"] = entry
+            break
         options.update(overrides)
-        return CosConfig(**options)
+        if {"IP", "Domain", "Endpoint"} & options.keys():
+            return CosConfig(**options)
+        return _path_style_config(CosConfig, self.url)(**options)
+
+    # -- credentials ---------------------------------------------------------------------------
+
+    @property
+    def credentials(self) -> Mapping[str, str | tuple[str, str]] | None:
+        """The credentials whose signatures the endpoint verifies (a read-only copy), or
+        ``None`` when it accepts any signature."""
+        return self._app.credentials
+
+    def set_credentials(self, credentials: Credentials | None) -> None:
+        """Verify signatures against ``credentials`` from the next request on (``SecretId ->
+        SecretKey``, or ``SecretId -> (SecretKey, SessionToken)``), or, with ``None``, stop
+        verifying. A copy is taken and swapped in whole; ``TypeError``/``ValueError`` naming
+        the entry at fault leave the current ones in place."""
+        self._app.credentials = _checked(credentials)
 
     # -- buckets, rules, objects -------------------------------------------------------------
 
     def add_bucket(self, name: str, acl: str = DEFAULT_ACL) -> None:
-        """Add a bucket (in the endpoint's region); ``ValueError`` if it exists."""
-        if not name or "/" in name:
-            raise ValueError(f"not a bucket name: {name!r}")
+        """Add a bucket (in the endpoint's region); ``ValueError`` if it exists or if ``name`` is
+        not a COS bucket name (``<name>-<appid>``)."""
+        check_bucket(name, self._region)
         if not self._store.add_bucket(name, self._region, check_acl(acl)):
             raise ValueError(f"the bucket {name!r} already exists")
 
@@ -309,3 +429,48 @@ class CosCorsEndpoint(AssertionsMixin):
     def clear_log(self) -> None:
         """Forget the exchanges seen so far."""
         self._log.clear()
+
+
+def _checked(credentials: object) -> Mapping[str, str | tuple[str, str]] | None:
+    """A read-only copy of valid ``credentials``; ``TypeError``/``ValueError`` naming the
+    entry at fault (:func:`~pytest_cos_cors.signatures.check_credentials`)."""
+    if credentials is None:
+        return None
+    checked = check_credentials(credentials)
+    return MappingProxyType(
+        {
+            secret_id: entry.secret_key if entry.token is None else (entry.secret_key, entry.token)
+            for secret_id, entry in checked.items()
+        }
+    )
+
+
+def _path_style_config(config_class: Any, endpoint_url: str) -> Any:
+    """A subclass of ``qcloud_cos.CosConfig`` whose URLs all point at ``endpoint_url``
+    path-style: ``http://<bucket>.<endpoint>/<key>`` becomes ``<endpoint_url>/<bucket>/<key>``,
+    any other host (the bucket-less service host, a CI endpoint) ``<endpoint_url>/<path>``.
+
+    ``CosConfig.uri`` is where the SDK builds the URL of a request, of ``get_presigned_url`` and
+    of ``get_object_url``; without ``IP`` the SDK sets no ``Host`` header of its own, so the
+    fake routes each request path-style (SPEC section 1)."""
+
+    class EndpointCosConfig(config_class):  # type: ignore[misc]
+        def uri(
+            self,
+            bucket: str | None = None,
+            path: str | None = None,
+            endpoint: str | None = None,
+            domain: str | None = None,
+            useAppid: bool = False,
+        ) -> str:
+            url: str = super().uri(
+                bucket=bucket, path=path, endpoint=endpoint, domain=domain, useAppid=useAppid
+            )
+            parts = urlsplit(url)
+            suffix = "." + (endpoint or self._endpoint)
+            prefix = ""
+            if bucket is not None and parts.netloc.endswith(suffix):
+                prefix = "/" + parts.netloc[: -len(suffix)]
+            return endpoint_url + prefix + parts.path  # uri() never has a query
+
+    return EndpointCosConfig

@@ -17,6 +17,7 @@ from .warning import CosCorsWarning as CosCorsWarning
 # load when a test first asks for them, so a suite that does not use the plugin pays next to
 # nothing for it.
 if TYPE_CHECKING:
+    from .browser_front import BrowserFront
     from .endpoint import CosCorsEndpoint
 
 MARKER = "cors_rules"
@@ -33,8 +34,14 @@ SETTINGS = {
     "host": ("cos_cors_host", DEFAULT_HOST, "the address the endpoint binds"),
     "acl": ("cos_cors_acl", DEFAULT_ACL, "the ACL of the starting bucket"),
 }
+#: The setting that is no string and has no ini option: ``SecretId -> SecretKey`` (or
+#: ``(SecretKey, SessionToken)``) whose signatures the endpoint verifies, from
+#: ``cos_cors_settings`` or ``make_cos_cors(credentials=...)``; ``None`` verifies none.
+CREDENTIALS = "credentials"
 #: Each test's started endpoints, for its report section and the session report.
 _ENDPOINTS = pytest.StashKey[list["CosCorsEndpoint"]]()
+#: The session browser's front, from the first use of ``cos_cors_browser_args`` to the end.
+_BROWSER_FRONT = pytest.StashKey["BrowserFront"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -54,18 +61,21 @@ def pytest_configure(config: pytest.Config) -> None:
     register(config, _ENDPOINTS)
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Warn about a ``cors_rules`` marker on a test that does not use ``cos_cors``."""
-    for item in items:
-        if not isinstance(item, pytest.Function) or "cos_cors" in item.fixturenames:
-            continue
-        if any(mark.name == MARKER for mark in item.own_markers):
-            item.warn(
-                CosCorsWarning(
-                    f"@pytest.mark.{MARKER} on {item.name} has no effect: the test does not use "
-                    "the cos_cors fixture"
-                )
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Warn about a ``cors_rules`` marker on a test that does not use ``cos_cors``.
+
+    Warned while that test sets up, not while the session collects: pytest then reports the
+    warning with the test, and a filter that makes it an error (``-W error``) fails that one
+    test instead of the whole session."""
+    if not isinstance(item, pytest.Function) or "cos_cors" in item.fixturenames:
+        return
+    if any(mark.name == MARKER for mark in item.own_markers):
+        item.warn(
+            CosCorsWarning(
+                f"@pytest.mark.{MARKER} on {item.name} has no effect: the test does not use "
+                "the cos_cors fixture"
             )
+        )
 
 
 @pytest.hookimpl(wrapper=True)
@@ -82,29 +92,58 @@ def pytest_runtest_makereport(
     return report
 
 
-def _check_setting(source: str, key: object, value: object) -> str:
+def _check_setting(source: str, key: object, value: object) -> Any:
     """One setting's value, or the test fails with a message naming where it came from."""
+    if key == CREDENTIALS:
+        return _check_credentials(source, value)
     if key not in SETTINGS:
-        close = difflib.get_close_matches(str(key), SETTINGS, n=1)
+        known = [*SETTINGS, CREDENTIALS]
+        close = difflib.get_close_matches(str(key), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         pytest.fail(
-            f"{source}: unknown setting {key!r}{hint}; known: {', '.join(SETTINGS)}",
+            f"{source}: unknown setting {key!r}{hint}; known: {', '.join(known)}",
             pytrace=False,
         )
     if not isinstance(value, str) or not value:
         pytest.fail(f"{source}: {key} must be a non-empty string, got {value!r}", pytrace=False)
     if key == "acl" and value not in ACLS:
         pytest.fail(f"{source}: acl must be one of {', '.join(ACLS)}, got {value!r}", pytrace=False)
+    problem = None
+    if key in ("bucket", "region"):
+        from .naming import check_bucket, check_region
+
+        try:
+            (check_bucket if key == "bucket" else check_region)(value)
+        except ValueError as error:
+            problem = f"{source}: {error}"
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
     return value
+
+
+def _check_credentials(source: str, value: object) -> object:
+    """The ``credentials`` setting (``None`` or a valid mapping), or the test fails with a
+    message naming where it came from and the entry at fault."""
+    if value is None:
+        return None
+    from .signatures import check_credentials
+
+    try:
+        check_credentials(value)
+    except (TypeError, ValueError) as error:
+        problem = f"{source}: {CREDENTIALS}: {error}"
+    else:
+        return value
+    pytest.fail(problem, pytrace=False)
 
 
 def _settings(
     config: pytest.Config, overrides: Mapping[str, Any], source: str = "cos_cors_settings"
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """The ini defaults, then ``overrides``; each problem names its source."""
     if not isinstance(overrides, Mapping):
         pytest.fail(f"{source} must return a dict, got {type(overrides).__name__}", pytrace=False)
-    values = {
+    values: dict[str, Any] = {
         key: _check_setting(f"ini option {ini}", key, str(config.getini(ini)))
         for key, (ini, _, _) in SETTINGS.items()
     }
@@ -134,7 +173,11 @@ def _marker_configurations(item: pytest.Item, default_bucket: str) -> dict[str, 
 
 
 def _stop_all(endpoints: list[CosCorsEndpoint]) -> None:
+    """Stop the endpoints, then fail the test with what went wrong inside them (``check()``) and
+    with every browser request that needed a preflight the fake never answered."""
     __tracebackhide__ = True
+    from .assertions import missing_preflights_message
+
     problems = []
     for endpoint in endpoints:
         endpoint.stop()
@@ -143,11 +186,14 @@ def _stop_all(endpoints: list[CosCorsEndpoint]) -> None:
             endpoint.check()
         except AssertionError as error:
             problems.append(str(error))
+        missing = missing_preflights_message(endpoint.exchanges)
+        if missing is not None:
+            problems.append(missing)
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
 
 
-def _started_endpoint(settings: Mapping[str, str], source: str) -> CosCorsEndpoint:
+def _started_endpoint(settings: Mapping[str, Any], source: str) -> CosCorsEndpoint:
     """A started endpoint, or the test fails with a message naming the setting at fault."""
     from .endpoint import CosCorsEndpoint
 
@@ -157,6 +203,7 @@ def _started_endpoint(settings: Mapping[str, str], source: str) -> CosCorsEndpoi
             region=settings["region"],
             host=settings["host"],
             acl=settings["acl"],
+            credentials=settings.get(CREDENTIALS),
         )
     except ValueError as error:
         message = f"{source}: {error}"
@@ -171,8 +218,29 @@ def _started_endpoint(settings: Mapping[str, str], source: str) -> CosCorsEndpoi
 
 @pytest.fixture(scope="session")
 def cos_cors_settings() -> dict[str, Any]:
-    """Overrides for cos_cors endpoints (bucket, region, host, acl): override this fixture."""
+    """Overrides for cos_cors endpoints (bucket, region, host, acl; credentials, a mapping
+    SecretId -> SecretKey whose signatures the endpoint verifies): override this fixture."""
     return {}
+
+
+@pytest.fixture(scope="session")
+def cos_cors_browser_args(request: pytest.FixtureRequest) -> Iterator[list[str]]:
+    """Chromium flags for one browser shared by the session (session scope; one per
+    pytest-xdist worker): each test's ``cos_cors`` endpoint and its served origins are what the
+    browser reaches during that test, and nothing else (see docs/browser.md)."""
+    from .browser_front import BrowserFront
+
+    front = BrowserFront()
+    front.start()
+    request.config.stash[_BROWSER_FRONT] = front
+    try:
+        yield front.browser_args()
+    finally:
+        del request.config.stash[_BROWSER_FRONT]
+        front.stop()
+    problems = front.problems.snapshot()
+    if problems:
+        pytest.fail("the session browser's front failed:\n" + "\n".join(problems), pytrace=False)
 
 
 @pytest.fixture
@@ -220,5 +288,10 @@ def cos_cors(
     if problem is not None:
         endpoint.stop()
         pytest.fail(problem, pytrace=False)
+    front: BrowserFront | None = request.config.stash.get(_BROWSER_FRONT, None)
+    if front is not None:  # the session browser reaches this endpoint during this test
+        front.attach(endpoint)
     yield endpoint
+    if front is not None:
+        front.detach(endpoint)
     _stop_all([endpoint])

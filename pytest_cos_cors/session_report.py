@@ -23,6 +23,7 @@ import pytest
 if TYPE_CHECKING:
     from .endpoint import CosCorsEndpoint
     from .recording import Exchange
+    from .signatures import SignatureCheck
 
     EndpointsKey = pytest.StashKey[list[CosCorsEndpoint]]
 
@@ -56,6 +57,25 @@ def _headers(headers: Mapping[str, str]) -> dict[str, str]:
     return {name: headers[name] for name in headers}
 
 
+def signature_record(check: SignatureCheck | None) -> dict[str, Any] | None:
+    """The verdict on a request's signature as the report stores it (``None`` when the
+    endpoint has no credentials, and for a preflight)."""
+    if check is None:
+        return None
+    return {
+        "outcome": check.outcome,
+        "scheme": check.scheme,
+        "carrier": check.carrier,
+        "secret_id": check.secret_id,
+        "temporary": check.temporary,
+        "part": check.part,
+        "code": check.code,
+        "reason": check.reason,
+        "string_to_sign": check.string_to_sign,
+        "signed_text": check.signed_text,
+    }
+
+
 def exchange_record(exchange: Exchange, test: str, worker: str | None) -> dict[str, Any]:
     """One exchange as the report stores it."""
     decision = exchange.decision
@@ -64,6 +84,7 @@ def exchange_record(exchange: Exchange, test: str, worker: str | None) -> dict[s
         "worker": worker,
         "timestamp": exchange.timestamp,
         "preflight": exchange.is_preflight,
+        "operation": exchange.operation,
         "request": {
             "method": exchange.method,
             "bucket": exchange.bucket,
@@ -81,6 +102,7 @@ def exchange_record(exchange: Exchange, test: str, worker: str | None) -> dict[s
             "nearest": decision.nearest,
         },
         "note": exchange.reason if decision is None else "",
+        "signature": signature_record(exchange.signature),
         "response": {
             "status": exchange.status,
             "headers": _headers(exchange.response_headers),

@@ -1,8 +1,10 @@
 """How the tests run an inner pytest session with ``pytester``: one set of options, one helper.
 
 Every inner run gets :data:`OPTIONS`: warnings are errors (as in the outer suite), no cache
-directory is written, and pytest-benchmark is off (under pytest-xdist it warns that it disables
-itself, which ``-W error`` would turn into a failure). A run in a subprocess gets the same.
+directory is written, pytest-benchmark is off (under pytest-xdist it warns that it disables
+itself, which ``-W error`` would turn into a failure), and so is pytest-playwright (it wraps
+every test's call in a soft-assertion scope, and an in-process inner run would nest a second
+one, which Playwright refuses). A run in a subprocess gets the same.
 
 :func:`preload` imports modules before ``pytester`` snapshots ``sys.modules``: in-process runs
 then share one copy of them. A fresh copy per run breaks ``isinstance`` checks between runs
@@ -19,7 +21,7 @@ from typing import Protocol
 
 import pytest
 
-OPTIONS = ("-W", "error", "-p", "no:cacheprovider", "-p", "no:benchmark")
+OPTIONS = ("-W", "error", "-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:playwright")
 
 #: What every folder's inner runs load: requests and the package's lazily loaded modules.
 SHARED_MODULES = (

@@ -16,6 +16,8 @@ SECTIONS = (
     "3. Evaluator cost per decision",
     "4. Memory of the exchange log",
     "5. Import cost and the cost of an unused plugin",
+    "8. Multipart upload and large bodies (benchmarks/multipart_upload.py)",
+    "10. Signature verification (benchmarks/signature_cost.py)",
 )
 FIGURES = (
     "cos_cors + marker, per test",
@@ -29,6 +31,8 @@ FIGURES = (
     "live endpoint, max_exchanges=5",
     "import pytest_cos_cors.plugin",
     "pytest --co on",
+    "peak RSS growth, multipart upload",
+    "added by verification, per request",
 )
 
 

@@ -11,7 +11,8 @@ Fenced blocks are classified by their info string:
   print exactly the lines that follow (standard output and error together); ``$ echo $?`` prints
   the previous exit status. ``serve`` samples are replayed: the logged requests are sent, ``^C`` is
   a SIGINT, and the documented ``--port 9000`` becomes a free port. ``$ python -m pytest ...`` runs
-  in a directory holding the quickstart; ``...`` there stands for any number of lines.
+  in a directory holding only the quickstart, at its path ``examples/test_quickstart.py``; ``...``
+  there stands for any number of lines.
 - ``json report-record=NODE_ID``: the report record of that quickstart test, equal but for the
   values that change from run to run.
 - ``xml file=PATH``: the content of that file.
@@ -334,7 +335,10 @@ def test_console_sample(block: Block, tmp_path: Path) -> None:
             status = done.returncode
             assert done.stdout.splitlines() == expected, f"{block.id}: {command}"
         elif command.startswith("python -m pytest "):
-            shutil.copy(QUICKSTART, tmp_path)
+            # The quickstart at its path in the repository, and nothing else around it.
+            examples = tmp_path / QUICKSTART.parent.relative_to(ROOT)
+            examples.mkdir(parents=True)
+            shutil.copy(QUICKSTART, examples)
             env = pytester_runs.environment()
             done = subprocess.run(
                 _argv(command),

@@ -202,8 +202,9 @@ def test_bad_files_in_a_marker(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(errors=2)
     lines = result.stdout.lines
     assert (
-        "@pytest.mark.cors_rules on test test_directory: cannot read the configuration file: "
-        f"[Errno 21] Is a directory: '{pytester.path / 'adir'}'"
+        "@pytest.mark.cors_rules on test test_directory: cannot read the configuration file "
+        f"'adir': it is a directory: {pytester.path / 'adir'} (a relative path is taken from the "
+        f"test file's directory, {pytester.path})"
     ) in lines
     assert (
         f"@pytest.mark.cors_rules on test test_json: {pytester.path / 'cors.json'} is not valid "
@@ -264,13 +265,13 @@ BAD_SETTINGS = [
     ),
     pytest.param(
         '{1: "x"}',
-        "cos_cors_settings: unknown setting 1; known: bucket, region, host, acl",
+        "cos_cors_settings: unknown setting 1; known: bucket, region, host, acl, credentials",
         id="non-string-key",
     ),
     pytest.param(
         '{"Bucket": "x"}',
         "cos_cors_settings: unknown setting 'Bucket' (did you mean 'bucket'?); known: bucket, "
-        "region, host, acl",
+        "region, host, acl, credentials",
         id="key-case",
     ),
     pytest.param("None", "cos_cors_settings must return a dict, got NoneType", id="none"),
@@ -328,7 +329,7 @@ def test_bad_make_cos_cors_arguments(pytester: pytest.Pytester) -> None:
     lines = result.stdout.lines
     assert (
         "make_cos_cors(): unknown setting 'buckt' (did you mean 'bucket'?); known: bucket, "
-        "region, host, acl"
+        "region, host, acl, credentials"
     ) in lines
     assert (
         "make_cos_cors(): acl must be one of private, public-read, public-read-write, got 'nope'"
@@ -337,9 +338,11 @@ def test_bad_make_cos_cors_arguments(pytester: pytest.Pytester) -> None:
 
 @pytest.mark.parametrize("bucket", ["", "a/b", "/x"])
 def test_endpoint_refuses_a_bucket_it_could_not_serve(bucket: str) -> None:
-    with pytest.raises(ValueError, match=r"^not a bucket name: ") as info:
+    with pytest.raises(ValueError, match=r"not a COS bucket name|non-empty string") as info:
         CosCorsEndpoint(bucket=bucket)
-    assert str(info.value) == f"not a bucket name: {bucket!r}"
+    assert str(info.value).startswith(
+        f"{bucket!r} is not a COS bucket name: " if bucket else "a bucket name must be"
+    )
 
 
 def test_settings_bucket_with_a_slash_fails_the_test(pytester: pytest.Pytester) -> None:
@@ -366,8 +369,15 @@ def test_settings_bucket_with_a_slash_fails_the_test(pytester: pytest.Pytester) 
     )
     result = run(pytester)
     result.assert_outcomes(errors=2)
-    assert "cos_cors_settings: not a bucket name: 'a/b'" in result.stdout.lines
-    assert "@pytest.mark.cors_rules: bucket 'c/d': not a bucket name: 'c/d'" in result.stdout.lines
+    assert (
+        "cos_cors_settings: 'a/b' is not a COS bucket name: a bucket name holds only lower-case "
+        "letters, digits and '-' (did you mean 'a-b-1250000000'?)"
+    ) in result.stdout.lines
+    assert (
+        "@pytest.mark.cors_rules on test test_marker: bucket='c/d' is not a COS bucket name: a "
+        "bucket name holds only lower-case letters, digits and '-' (did you mean "
+        "'c-d-1250000000'?)"
+    ) in result.stdout.lines
     assert "Traceback" not in result.stdout.str()
 
 

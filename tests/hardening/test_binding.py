@@ -95,5 +95,7 @@ def test_it(cos_cors):
     assert cos_cors.url.startswith("http://127.0.0.1:")
 """,
     )
-    result = pytester.runpytest("-W", "error", "-p", "no:cacheprovider", "-p", "no:benchmark")
+    result = pytester.runpytest(
+        "-W", "error", "-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:playwright"
+    )
     result.assert_outcomes(passed=2)

@@ -50,9 +50,11 @@ RECORD_KEYS = {
     "worker",
     "timestamp",
     "preflight",
+    "operation",
     "request",
     "decision",
     "note",
+    "signature",
     "response",
 }
 
@@ -70,6 +72,7 @@ def check_record(record: dict[str, Any]) -> None:
     assert record["worker"] is None or isinstance(record["worker"], str)
     assert isinstance(record["timestamp"], float)
     assert isinstance(record["preflight"], bool)
+    assert record["operation"] is None or isinstance(record["operation"], str)
     request = record["request"]
     assert set(request) == {"method", "bucket", "path", "query", "headers"}
     assert isinstance(request["method"], str)
@@ -109,15 +112,16 @@ def test_report_lists_every_exchange(pytester: pytest.Pytester) -> None:
             r["request"]["bucket"],
             r["response"]["status"],
             r["decision"] and r["decision"]["allowed"],
+            r["operation"],
         )
         for r in records
     ]
     assert summary == [
-        ("test_allowed", "OPTIONS", BUCKET, 200, True),
-        ("test_denied_and_actual", "OPTIONS", BUCKET, 403, False),
-        ("test_denied_and_actual", "GET", BUCKET, 200, False),
-        ("test_extra_endpoint", "OPTIONS", "other-1250000000", 403, False),
-        ("test_failing", "OPTIONS", BUCKET, 403, False),
+        ("test_allowed", "OPTIONS", BUCKET, 200, True, "PreflightRequest"),
+        ("test_denied_and_actual", "OPTIONS", BUCKET, 403, False, "PreflightRequest"),
+        ("test_denied_and_actual", "GET", BUCKET, 200, False, "GetBucketCors"),
+        ("test_extra_endpoint", "OPTIONS", "other-1250000000", 403, False, "PreflightRequest"),
+        ("test_failing", "OPTIONS", BUCKET, 403, False, "PreflightRequest"),
     ]
     allowed, denied, actual, extra, failing = records
     assert allowed["test"] == "test_suite.py::test_allowed"
