@@ -128,8 +128,11 @@ class SelectorLoop:
         return done
 
     def close_connection(self, conn: Connection) -> None:
-        """A worker closes the connection it owns (the client closed its side)."""
+        """A worker closes the connection it owns (the client closed its side). A stopping
+        loop is woken: it may be waiting for this very connection to go."""
         self._forget(conn)
+        if self._stopping:
+            self.wake()
 
     def hand_back(self, conn: Connection, keep_alive: bool) -> None:
         """A worker is done with ``conn``: wait for its next request, or close it gracefully."""

@@ -185,3 +185,28 @@ def _ok(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 def _never(environ: dict[str, Any], start_response: Any) -> list[bytes]:
     raise AssertionError("the application is not called")
+
+
+def test_a_client_closing_during_stop_wakes_the_loop(engine: Engine) -> None:
+    """The worker that holds a kept-alive connection (waiting for its next request) closes it
+    when the client leaves; a stopping loop that waits for that connection must learn of it at
+    once, not at its next periodic check (here 1 s apart, from the long timeouts)."""
+    engine.settings.update(next_request_wait=3.0, idle_timeout=60.0, linger_timeout=60.0)
+    endpoint = CosCorsEndpoint()
+    endpoint.start()
+    client = socket.create_connection(("127.0.0.1", endpoint.port))
+    try:
+        client.sendall(request("GET", f"/{BUCKET}/", [("Host", "h")]))
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        stopper = threading.Thread(target=endpoint.stop)
+        stopper.start()
+        time.sleep(0.2)  # stop() is waiting for the worker's connection
+        closed = time.monotonic()
+        client.close()
+        stopper.join(5)
+        took = time.monotonic() - closed
+    finally:
+        client.close()
+        endpoint.stop()
+    assert not stopper.is_alive()
+    assert took < 0.5, f"stop() returned {took:.2f} s after the client left"
