@@ -35,6 +35,7 @@ FULL: Sizes = {
     "browser": {"quick": False},
     "multipart_upload": multipart_upload.FULL,
     "signatures": {"quick": False},
+    "intercept": {"quick": False},
 }
 QUICK: Sizes = {
     "per_test": {"n": 10, "n_server": 2},
@@ -47,6 +48,7 @@ QUICK: Sizes = {
     "browser": {"quick": True},
     "multipart_upload": multipart_upload.QUICK,
     "signatures": {"quick": True},
+    "intercept": {"quick": True},
 }
 
 
@@ -97,6 +99,13 @@ def signature_section(quick: bool) -> Section:
     return script_section("signatures", "10. Signature verification", "signature_cost", *args)
 
 
+def intercept_section(quick: bool) -> Section:
+    """Issue 16: what intercepting the process's COS clients adds per test (target under
+    0.2 ms), from whole pytest sessions with interception on and off."""
+    args = ["--quick"] if quick else []
+    return script_section("intercept", "11. Interception", "intercept_cost", *args)
+
+
 SECTIONS: dict[str, Callable[..., Section | None]] = {
     "per_test": per_test.section,
     "throughput": throughput.section,
@@ -108,6 +117,7 @@ SECTIONS: dict[str, Callable[..., Section | None]] = {
     "browser": browser_section,
     "multipart_upload": multipart_upload.section,
     "signatures": signature_section,
+    "intercept": intercept_section,
 }
 
 

@@ -6,7 +6,9 @@ import requests
                          "AllowedMethod": ["PUT", "GET"], "AllowedHeader": ["*"],
                          "ExposeHeader": ["ETag"], "MaxAgeSeconds": 600})
 def test_upload_preflight(cos_cors):
-    r = requests.options(cos_cors.url_for("avatar.png"), headers={
+    # The production URL: during the test it reaches the fake (over verified HTTPS).
+    url = "https://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/avatar.png"
+    r = requests.options(url, headers={
         "Origin": "https://app.example.com",
         "Access-Control-Request-Method": "PUT",
         "Access-Control-Request-Headers": "content-type"})

@@ -177,10 +177,31 @@ def numbered(
 # -- exchanges -----------------------------------------------------------------------------------
 
 
+#: The domains of COS's production host names (``via`` in the texts of an exchange).
+_COS_DOMAINS = (".myqcloud.com", ".tencentcos.cn")
+
+
+def production_host(host: str | None) -> str | None:
+    """The production COS host name a request was addressed to (its ``Host`` header, when that
+    is a COS host name without a port), lower-cased; ``None`` otherwise. The log records it as
+    an intercepted exchange's ``via``."""
+    if not host or ":" in host:
+        return None
+    name = host.strip().lower().rstrip(".")
+    return name if name.endswith(_COS_DOMAINS) else None
+
+
+def _via(exchange: object) -> str:
+    via = getattr(exchange, "via", None)
+    return f" via {via}" if via else ""
+
+
 def exchange_line(exchange: LoggedExchange) -> str:
     """``OPTIONS examplebucket-1250000000/key -> 403 [Origin https://a.example] (reason)``:
-    ``Exchange.describe()``."""
+    ``Exchange.describe()``; ``... via <production host name>`` after the target for a request
+    addressed to a COS host name (:func:`production_host`)."""
     text = f"{exchange.method} {target(exchange.bucket, exchange.path, exchange.query)}"
+    text += _via(exchange)
     text += f" -> {exchange.status}"
     if exchange.origin is not None:
         text += f" [Origin {exchange.origin}]"
@@ -190,7 +211,8 @@ def exchange_line(exchange: LoggedExchange) -> str:
 def report_entry(exchange: RecordedExchange) -> str:
     """An exchange in the report section of a failed test: the request, then on a second line
     ``CORS allowed: ...`` or ``CORS denied: ...`` when CORS was evaluated."""
-    line = f"{exchange.method} {where(exchange.bucket, exchange.path)} -> {exchange.status}"
+    line = f"{exchange.method} {where(exchange.bucket, exchange.path)}{_via(exchange)}"
+    line += f" -> {exchange.status}"
     if exchange.origin is not None:
         line += f" origin={exchange.origin!r}"
     if exchange.is_preflight:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ipaddress
 import ssl
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from types import EllipsisType, MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -310,6 +311,31 @@ class CosCorsEndpoint(AssertionsMixin):
         """The endpoint's WSGI application: its served origins in front of COS (what the
         session browser's front routes to)."""
         return self._sites
+
+    def bucket_names(self) -> tuple[str, ...]:
+        """The names of the endpoint's buckets, the starting one and every one added since."""
+        return self._store.names()
+
+    @contextmanager
+    def intercept(self, label: str | None = None) -> Iterator[Self]:
+        """``with endpoint.intercept(): ...``: for the block, this process's connections to COS
+        host names (``<bucket>.cos.<region>.myqcloud.com``, ``cos.<region>.myqcloud.com``,
+        ``*.cos.accelerate.myqcloud.com``, ``*.tencentcos.cn``, the ``cos-internal``
+        variants) reach this endpoint, over HTTP and verified HTTPS, from any Python client,
+        production code unchanged (:mod:`pytest_cos_cors.intercept`). The ``cos_cors`` fixture
+        does it for its endpoint unless its ``intercept`` setting is off.
+        ``InterceptConflictError`` when another endpoint already intercepts one of its
+        buckets."""
+        if not self.is_running:
+            raise RuntimeError("the endpoint is not running: start() it before intercept()")
+        from .intercept import intercept
+
+        with intercept(self, label):
+            self._log.record_via = True
+            try:
+                yield self
+            finally:
+                self._log.record_via = False
 
     @staticmethod
     def ca_file() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
@@ -38,6 +39,11 @@ SETTINGS = {
 #: ``(SecretKey, SessionToken)``) whose signatures the endpoint verifies, from
 #: ``cos_cors_settings`` or ``make_cos_cors(credentials=...)``; ``None`` verifies none.
 CREDENTIALS = "credentials"
+#: The boolean setting (ini ``cos_cors_intercept``, default true): whether the ``cos_cors``
+#: fixture's endpoint intercepts the test process's connections to COS host names
+#: (:mod:`pytest_cos_cors.intercept`); ``make_cos_cors(intercept=True)`` for an extra endpoint.
+INTERCEPT = "intercept"
+INTERCEPT_INI = "cos_cors_intercept"
 #: Each test's started endpoints, for its report section and the session report.
 _ENDPOINTS = pytest.StashKey[list["CosCorsEndpoint"]]()
 #: The session browser's front, from the first use of ``cos_cors_browser_args`` to the end.
@@ -48,6 +54,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """The ini settings and the session report's command-line option."""
     for ini, default, help_text in SETTINGS.values():
         parser.addini(ini, f"pytest-cos-cors: {help_text} (default {default})", default=default)
+    parser.addini(
+        INTERCEPT_INI,
+        "pytest-cos-cors: whether the cos_cors endpoint intercepts the test process's "
+        "connections to COS host names (default true)",
+        type="bool",
+        default=True,
+    )
     from .session_report import add_option
 
     add_option(parser)
@@ -96,8 +109,12 @@ def _check_setting(source: str, key: object, value: object) -> Any:
     """One setting's value, or the test fails with a message naming where it came from."""
     if key == CREDENTIALS:
         return _check_credentials(source, value)
+    if key == INTERCEPT:
+        if not isinstance(value, bool):
+            pytest.fail(f"{source}: {key} must be True or False, got {value!r}", pytrace=False)
+        return value
     if key not in SETTINGS:
-        known = [*SETTINGS, CREDENTIALS]
+        known = [*SETTINGS, CREDENTIALS, INTERCEPT]
         close = difflib.get_close_matches(str(key), known, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         pytest.fail(
@@ -147,6 +164,7 @@ def _settings(
         key: _check_setting(f"ini option {ini}", key, str(config.getini(ini)))
         for key, (ini, _, _) in SETTINGS.items()
     }
+    values[INTERCEPT] = bool(config.getini(INTERCEPT_INI))
     for key, value in overrides.items():
         values[str(key)] = _check_setting(source, key, value)
     return values
@@ -191,6 +209,40 @@ def _stop_all(endpoints: list[CosCorsEndpoint]) -> None:
             problems.append(missing)
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@contextlib.contextmanager
+def _intercepting(endpoint: CosCorsEndpoint, on: bool, label: str) -> Iterator[None]:
+    """``endpoint.intercept(label)`` when ``on``; a conflict with another endpoint fails the test
+    (its message names both endpoints)."""
+    if not on:
+        yield
+        return
+    from .intercept import InterceptConflictError
+
+    try:
+        interception = endpoint.intercept(label)
+        interception.__enter__()
+    except InterceptConflictError as error:
+        endpoint.stop()
+        message = str(error)
+    else:
+        try:
+            yield
+        finally:
+            interception.__exit__(None, None, None)
+        return
+    pytest.fail(message, pytrace=False)
+
+
+def _stop_all_then(endpoints: list[CosCorsEndpoint], interceptions: contextlib.ExitStack) -> None:
+    """:func:`_stop_all`, the interceptions ending once the endpoints have stopped (their
+    server threads joined) and before the test can fail."""
+    __tracebackhide__ = True
+    for endpoint in endpoints:
+        endpoint.stop()
+    interceptions.close()
+    _stop_all(endpoints)
 
 
 def _started_endpoint(settings: Mapping[str, Any], source: str) -> CosCorsEndpoint:
@@ -251,6 +303,7 @@ def make_cos_cors(
     endpoints = request.node.stash.setdefault(_ENDPOINTS, [])
     base = _settings(request.config, cos_cors_settings)
     mine: list[CosCorsEndpoint] = []
+    interceptions = contextlib.ExitStack()
 
     def make(**overrides: Any) -> CosCorsEndpoint:
         __tracebackhide__ = True
@@ -259,10 +312,16 @@ def make_cos_cors(
         endpoint = _started_endpoint(settings, "make_cos_cors()")
         mine.append(endpoint)
         endpoints.append(endpoint)
+        # Only when asked here: the fixture's own setting is for the cos_cors endpoint.
+        label = f"make_cos_cors() endpoint of {request.node.nodeid}"
+        interceptions.enter_context(
+            _intercepting(endpoint, checked.get(INTERCEPT, False), label)
+        )
         return endpoint
 
-    yield make
-    _stop_all(mine)
+    with interceptions:
+        yield make
+        _stop_all_then(mine, interceptions)
 
 
 @pytest.fixture
@@ -288,10 +347,19 @@ def cos_cors(
     if problem is not None:
         endpoint.stop()
         pytest.fail(problem, pytrace=False)
+    interception = contextlib.ExitStack()
+    interception.enter_context(
+        _intercepting(
+            endpoint,
+            settings[INTERCEPT],
+            f"the cos_cors endpoint of {request.node.nodeid}",
+        )
+    )
     front: BrowserFront | None = request.config.stash.get(_BROWSER_FRONT, None)
     if front is not None:  # the session browser reaches this endpoint during this test
         front.attach(endpoint)
-    yield endpoint
-    if front is not None:
-        front.detach(endpoint)
-    _stop_all([endpoint])
+    with interception:
+        yield endpoint
+        if front is not None:
+            front.detach(endpoint)
+        _stop_all_then([endpoint], interception)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from .describe import exchange_line, with_signature
+from .describe import exchange_line, production_host, with_signature
 from .exchange_filter import ExchangeFilter
 from .fetch_standard import (
     is_browser_cors_request,
@@ -159,6 +159,12 @@ class Exchange:
     #: ``reason`` say why COS would refuse it (which SecretId, which part, how long ago it
     #: expired, the StringToSign the fake computed).
     signature: SignatureCheck | None = field(default=None, repr=False)
+    #: The production COS host name the request was addressed to
+    #: (``<bucket>.cos.<region>.myqcloud.com``...), read from its ``Host``, for a request that
+    #: arrived while the endpoint intercepted (:meth:`~pytest_cos_cors.CosCorsEndpoint.intercept`):
+    #: production code reaching the fake; ``None`` otherwise (a request to the endpoint's own
+    #: address). The log fills it in when it records the exchange.
+    via: str | None = field(default=None, repr=False)
 
     @property
     def origin(self) -> str | None:
@@ -236,6 +242,9 @@ class ExchangeLog:
         self._lock = threading.Lock()
         self._items: deque[Exchange] = deque(maxlen=max_size)
         self._dropped = 0
+        #: Whether requests addressed to a production COS host name get ``via`` (set by the
+        #: endpoint while it intercepts).
+        self.record_via = False
         #: (bucket, origin) -> {the answer's CORS headers: the latest preflight answered so}
         self._preflights: dict[tuple[str | None, str], dict[object, Exchange]] = {}
 
@@ -258,6 +267,10 @@ class ExchangeLog:
             headers = unsafe_request_headers(exchange.headers.pairs())
             if needs_preflight(exchange.method, headers):
                 needed = headers
+        if self.record_via:
+            via = production_host(exchange.headers.get("Host"))
+            if via is not None:  # filled in once, before anyone else can see the record
+                object.__setattr__(exchange, "via", via)
         with self._lock:
             if origin and decision is not None:
                 if needed is not None:

@@ -18,6 +18,7 @@ SECTIONS = (
     "5. Import cost and the cost of an unused plugin",
     "8. Multipart upload and large bodies (benchmarks/multipart_upload.py)",
     "10. Signature verification (benchmarks/signature_cost.py)",
+    "11. Interception (benchmarks/intercept_cost.py)",
 )
 FIGURES = (
     "cos_cors + marker, per test",
@@ -33,6 +34,7 @@ FIGURES = (
     "pytest --co on",
     "peak RSS growth, multipart upload",
     "added by verification, per request",
+    "added by interception, per test",
 )
 
 

@@ -265,13 +265,14 @@ BAD_SETTINGS = [
     ),
     pytest.param(
         '{1: "x"}',
-        "cos_cors_settings: unknown setting 1; known: bucket, region, host, acl, credentials",
+        "cos_cors_settings: unknown setting 1; known: bucket, region, host, acl, credentials, "
+        "intercept",
         id="non-string-key",
     ),
     pytest.param(
         '{"Bucket": "x"}',
         "cos_cors_settings: unknown setting 'Bucket' (did you mean 'bucket'?); known: bucket, "
-        "region, host, acl, credentials",
+        "region, host, acl, credentials, intercept",
         id="key-case",
     ),
     pytest.param("None", "cos_cors_settings must return a dict, got NoneType", id="none"),
@@ -329,7 +330,7 @@ def test_bad_make_cos_cors_arguments(pytester: pytest.Pytester) -> None:
     lines = result.stdout.lines
     assert (
         "make_cos_cors(): unknown setting 'buckt' (did you mean 'bucket'?); known: bucket, "
-        "region, host, acl, credentials"
+        "region, host, acl, credentials, intercept"
     ) in lines
     assert (
         "make_cos_cors(): acl must be one of private, public-read, public-read-write, got 'nope'"

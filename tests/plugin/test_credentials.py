@@ -94,7 +94,7 @@ def test_credentials_from_settings_and_the_factory(
             '{"credential": {"AKIDa": "key"}}',
             "",
             "cos_cors_settings: unknown setting 'credential' (did you mean 'credentials'?); "
-            "known: bucket, region, host, acl, credentials",
+            "known: bucket, region, host, acl, credentials, intercept",
             id="typo",
         ),
         pytest.param(

@@ -76,7 +76,7 @@ def test_settings_from_ini_and_override_fixture(
         pytest.param(
             '{"buckt": "b-1"}',
             "cos_cors_settings: unknown setting 'buckt' (did you mean 'bucket'?); known: bucket, "
-            "region, host, acl, credentials",
+            "region, host, acl, credentials, intercept",
             id="unknown-key",
         ),
         pytest.param(
