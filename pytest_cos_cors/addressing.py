@@ -19,6 +19,13 @@ def bucket_host(bucket: str, region: str) -> str:
     return f"{bucket}.cos.{region}.myqcloud.com"
 
 
+def host_bucket(host: str) -> str | None:
+    """The bucket a COS host name (``<bucket>.cos.<region>.myqcloud.com`` or another COS
+    domain; port and a final dot ignored) names, lower-cased; ``None`` for any other host."""
+    match = _COS_HOST.match(strip_port(host).rstrip("."))
+    return None if match is None else match.group("bucket").lower()
+
+
 def quote_key(key: str) -> str:
     """An object key as it appears in a URL path (without the leading slash)."""
     return quote(key, safe="/-_.~")

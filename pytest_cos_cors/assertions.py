@@ -59,6 +59,22 @@ class RequestRecorder(Protocol):
     def exchanges(self) -> Sequence[RecordedRequest]: ...
 
 
+def _listing(
+    title: str,
+    records: Sequence[R],
+    limit: int,
+    explained: Iterable[R],
+    describe: Callable[[R, bool], str],
+) -> str:
+    """``title (N):`` then the records numbered; those in ``explained`` are only named."""
+    if not records:
+        return f"{title}: none"
+    above = {id(record) for record in explained}
+    lines = [f"{title} ({len(records)}):"]
+    lines.extend(numbered(records, limit, lambda r: describe(r, id(r) in above)))
+    return "\n".join(lines)
+
+
 def list_records(
     records: Sequence[RecordedPreflight],
     limit: int = LISTED,
@@ -66,12 +82,7 @@ def list_records(
 ) -> str:
     """The recorded preflights, numbered, for the end of a failure message; those in
     ``explained`` were described above and are only named."""
-    if not records:
-        return "recorded preflights: none"
-    above = {id(record) for record in explained}
-    lines = [f"recorded preflights ({len(records)}):"]
-    lines.extend(numbered(records, limit, lambda r: describe_listed(r, id(r) in above)))
-    return "\n".join(lines)
+    return _listing("recorded preflights", records, limit, explained, describe_listed)
 
 
 def _select(
@@ -249,12 +260,9 @@ def list_requests(
 ) -> str:
     """The recorded actual requests with an ``Origin``, numbered, for the end of a failure
     message; those in ``explained`` were described above and are only named."""
-    if not records:
-        return "recorded requests with an Origin: none"
-    above = {id(record) for record in explained}
-    lines = [f"recorded requests with an Origin ({len(records)}):"]
-    lines.extend(numbered(records, limit, lambda r: describe_listed_request(r, id(r) in above)))
-    return "\n".join(lines)
+    return _listing(
+        "recorded requests with an Origin", records, limit, explained, describe_listed_request
+    )
 
 
 def _select_requests(

@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from . import tls
+from .addressing import host_bucket
 
 __all__ = [
     "InterceptConflictError",
@@ -57,7 +58,6 @@ _INTERCEPTED = re.compile(
     r"|(?:[^.]+\.)*tencentcos\.cn)\.?$",
     re.IGNORECASE,
 )
-_BUCKET = re.compile(r"^([^.]+)\.(?:cos|cos-internal)\.", re.IGNORECASE)
 #: Threads of the endpoint's own server (never a test's thread).
 _SERVER_THREADS = "cos-cors-"
 
@@ -135,9 +135,8 @@ def _route(name: str) -> _Registration | None:
     if not active:
         return None
     if len(active) > 1:
-        match = _BUCKET.match(name)
-        if match is not None:
-            bucket = match.group(1).lower()
+        bucket = host_bucket(name)
+        if bucket is not None:
             for registration in active:
                 if bucket in registration.endpoint.bucket_names():
                     return registration

@@ -6,6 +6,7 @@ import contextlib
 import difflib
 from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -48,6 +49,7 @@ INTERCEPT_INI = "cos_cors_intercept"
 _ENDPOINTS = pytest.StashKey[list["CosCorsEndpoint"]]()
 #: The session browser's front, from the first use of ``cos_cors_browser_args`` to the end.
 _BROWSER_FRONT = pytest.StashKey["BrowserFront"]()
+_INI_SETTINGS = pytest.StashKey[Mapping[str, Any]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,17 +156,27 @@ def _check_credentials(source: str, value: object) -> object:
     pytest.fail(problem, pytrace=False)
 
 
+def _ini_settings(config: pytest.Config) -> Mapping[str, Any]:
+    """The ini options' settings, checked once per session (they cannot change during it); a
+    bad one fails every test that asks, each time."""
+    cached = config.stash.get(_INI_SETTINGS, None)
+    if cached is None:
+        values: dict[str, Any] = {
+            key: _check_setting(f"ini option {ini}", key, str(config.getini(ini)))
+            for key, (ini, _, _) in SETTINGS.items()
+        }
+        values[INTERCEPT] = bool(config.getini(INTERCEPT_INI))
+        cached = config.stash[_INI_SETTINGS] = MappingProxyType(values)
+    return cached
+
+
 def _settings(
     config: pytest.Config, overrides: Mapping[str, Any], source: str = "cos_cors_settings"
 ) -> dict[str, Any]:
     """The ini defaults, then ``overrides``; each problem names its source."""
     if not isinstance(overrides, Mapping):
         pytest.fail(f"{source} must return a dict, got {type(overrides).__name__}", pytrace=False)
-    values: dict[str, Any] = {
-        key: _check_setting(f"ini option {ini}", key, str(config.getini(ini)))
-        for key, (ini, _, _) in SETTINGS.items()
-    }
-    values[INTERCEPT] = bool(config.getini(INTERCEPT_INI))
+    values = dict(_ini_settings(config))
     for key, value in overrides.items():
         values[str(key)] = _check_setting(source, key, value)
     return values

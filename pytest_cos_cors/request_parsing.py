@@ -15,6 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Protocol
 from urllib.parse import unquote
 
+from .addressing import host_bucket
 from .errors import BAD_CHECKSUM, BAD_DIGEST, INVALID_CHECKSUM, INVALID_DIGEST
 from .signatures.cos import FIELDS as COS_SIGNATURE_FIELDS
 
@@ -299,12 +300,6 @@ def stored_headers(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 # -- copy ----------------------------------------------------------------------------------------
 
-_COPY_HOST = re.compile(
-    r"^(?P<bucket>[^./]+)\.(?:cos|cos-internal)\.[^./]+\.(?:myqcloud\.com|tencentcos\.cn)$",
-    re.IGNORECASE,
-)
-
-
 def parse_copy_source(value: str) -> tuple[str, str, str | None] | None:
     """``x-cos-copy-source`` as ``(bucket, key, versionId)``: COS's
     ``<bucket>.cos.<region>.myqcloud.com/<key>`` or S3's ``[/]<bucket>/<key>`` (boto3), the key
@@ -320,8 +315,7 @@ def parse_copy_source(value: str) -> tuple[str, str, str | None] | None:
         if name.lower() == "versionid":
             version = unquote(raw)
     first, slash, rest = text.lstrip("/").partition("/")
-    match = _COPY_HOST.match(first)
-    bucket = match.group("bucket").lower() if match is not None else unquote(first)
+    bucket = host_bucket(first) or unquote(first)
     key = unquote(rest)
     if not slash or not bucket or not key:
         return None

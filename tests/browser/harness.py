@@ -206,14 +206,17 @@ class _PageHandler(BaseHTTPRequestHandler):
 
 
 class PageServer:
-    """Serves one blank HTML page on 127.0.0.1, for any ``*.localhost`` host name."""
+    """Serves pages on 127.0.0.1, for any ``*.localhost`` host name: one blank HTML page, or
+    what ``handler`` answers."""
 
-    def __init__(self) -> None:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _PageHandler)
+    def __init__(
+        self, handler: type[BaseHTTPRequestHandler] = _PageHandler, name: str = "pages"
+    ) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = False
         self.port: int = self._server.server_address[1]
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="pages"
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=name
         )
         self._thread.start()
 

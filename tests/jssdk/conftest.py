@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,7 @@ import pytest
 from browser.harness import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    PageServer,
     TcpRelay,
     browser_unavailable,
     session_resolver_args,
@@ -125,26 +125,11 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-class SdkPageServer:
+class SdkPageServer(PageServer):
     """Serves the page and the SDK's browser build on 127.0.0.1, for any ``*.localhost`` name."""
 
     def __init__(self, sdk: bytes) -> None:
-        handler = type("Handler", (_Handler,), {"sdk": sdk})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._server.daemon_threads = False
-        self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="jssdk-pages"
-        )
-        self._thread.start()
-
-    def origin(self, name: str = "app") -> str:
-        return f"http://{name}.localhost:{self.port}"
-
-    def close(self) -> None:
-        self._server.shutdown()
-        self._thread.join(timeout=5)
-        self._server.server_close()
+        super().__init__(type("Handler", (_Handler,), {"sdk": sdk}), "jssdk-pages")
 
 
 @dataclass
