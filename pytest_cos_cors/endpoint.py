@@ -24,10 +24,12 @@ from .constants import DEFAULT_ACL, DEFAULT_BUCKET, DEFAULT_HOST, DEFAULT_REGION
 from .cos_app import CosApp
 from .naming import check_bucket, check_region
 from .operations.context import DEFAULT_MAX_OBJECT_BYTES, Limits
+from .operations.router import is_quick
 from .origins import SiteContent, SiteDispatcher, parse_origin, site_app
 from .recording import Exchange, ExchangeLog, Problems
 from .rules import CORSConfiguration
 from .serving import CosServer
+from .serving.framing import RequestHead
 from .signatures import Credentials, check_credentials
 from .sources import load_configuration
 from .store import Store, UnknownBucketError, check_acl
@@ -143,10 +145,21 @@ class CosCorsEndpoint(AssertionsMixin):
                 framing_error=protocol_error,
                 internal_error=internal_error,
                 tls=tls.server_context,
+                quick=self._quick,
             )
             self._port = server.port
             server.start()
             self._server = server
+
+    def _quick(self, head: RequestHead, secure: bool) -> bool:
+        """What the server may answer on its selector thread: a COS request whose operation is
+        quick (:func:`~.operations.router.is_quick`); never a served origin's site, whose
+        application may take its time or call this endpoint back."""
+        if self._sites.hosts:
+            host = next((v for n, v in head.fields if n.lower() == "host"), "")
+            if self._sites.claims("https" if secure else "http", host):
+                return False
+        return is_quick(head.method, head.target.partition("?")[2], (n for n, _ in head.fields))
 
     def stop(self) -> None:
         """Stop serving: requests in flight finish (or are cut off after ``stop_timeout`` and
@@ -240,9 +253,7 @@ class CosCorsEndpoint(AssertionsMixin):
         (``key`` is percent-encoded here)."""
         return f"{self.url}/{bucket or self._bucket}/{quote_key(key.lstrip('/'))}"
 
-    def cos_url_for(
-        self, key: str = "", bucket: str | None = None, *, scheme: str = "http"
-    ) -> str:
+    def cos_url_for(self, key: str = "", bucket: str | None = None, *, scheme: str = "http") -> str:
         """The production-style ``http://<bucket>.cos.<region>.myqcloud.com/<key>``
         (``scheme="https"``: the ``https://`` one, which a page served over https must use):
         for the SDK and for a browser started with :meth:`browser_args`."""

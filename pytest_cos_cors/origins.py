@@ -294,6 +294,14 @@ class SiteDispatcher:
             return self.cos_app
         return None
 
+    def claims(self, scheme: str, host_header: str) -> bool:
+        """Whether a request for ``host_header`` goes to a served origin's site (or gets the
+        421 for one) instead of COS."""
+        if not self._hosts:
+            return False
+        split = _split_host(host_header, scheme)
+        return split is not None and split[0] in self._hosts
+
     def knows_name(self, name: str) -> bool:
         """Whether a TLS client asking for ``name`` (SNI) may be answered: a COS host name or
         a served origin's host."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from ..errors import not_implemented_header, not_implemented_operation
 from ..request_parsing import sub_resources
@@ -32,14 +33,17 @@ COPY_SOURCE = ("x-cos-copy-source", "x-amz-copy-source")
 @dataclass(frozen=True)
 class Operation:
     """A COS operation: its name (``PutObject``...), its handler, what it refuses with 501,
-    whether the bucket's ACL applies, and what must be checked before the ACL is (a form
-    upload's length, before the form is read for its signature)."""
+    whether the bucket's ACL applies, what must be checked before the ACL is (a form upload's
+    length, before the form is read for its signature), and whether it is quick: its work does
+    not grow with the objects' content (a copy reads a whole object, a Complete every part's
+    content for its CRC-64)."""
 
     name: str
     handler: Handler
     unsupported: Unsupported = refuse.NOTHING
     acl: bool = True
     precheck: Callable[[Context], None] | None = None
+    quick: bool = True
 
 
 @dataclass(frozen=True)
@@ -82,7 +86,7 @@ TABLE: dict[tuple[str, str, frozenset[str], bool], Operation] = {
     ),
     # objects
     ("PUT", OBJECT, _E, False): Operation("PutObject", objects.put_object, refuse.PUT),
-    ("PUT", OBJECT, _E, True): Operation("CopyObject", copy.copy_object, refuse.WRITE),
+    ("PUT", OBJECT, _E, True): Operation("CopyObject", copy.copy_object, refuse.WRITE, quick=False),
     ("GET", OBJECT, _E, False): Operation("GetObject", objects.get_object, refuse.GET),
     ("HEAD", OBJECT, _E, False): Operation("HeadObject", objects.head_object, refuse.HEAD),
     ("DELETE", OBJECT, _E, False): Operation("DeleteObject", objects.delete_object, refuse.DELETE),
@@ -94,10 +98,10 @@ TABLE: dict[tuple[str, str, frozenset[str], bool], Operation] = {
         "UploadPart", multipart.upload_part, refuse.PART
     ),
     ("PUT", OBJECT, _s("uploadid", "partnumber"), True): Operation(
-        "UploadPartCopy", copy.upload_part_copy, refuse.PART
+        "UploadPartCopy", copy.upload_part_copy, refuse.PART, quick=False
     ),
     ("POST", OBJECT, _s("uploadid"), False): Operation(
-        "CompleteMultipartUpload", multipart.complete, refuse.COMPLETE
+        "CompleteMultipartUpload", multipart.complete, refuse.COMPLETE, quick=False
     ),
     ("GET", OBJECT, _s("uploadid"), False): Operation("ListParts", multipart.list_parts),
     ("DELETE", OBJECT, _s("uploadid"), False): Operation("AbortMultipartUpload", multipart.abort),
@@ -105,6 +109,21 @@ TABLE: dict[tuple[str, str, frozenset[str], bool], Operation] = {
 
 #: Every operation's COS name (the preflight's included).
 OPERATION_NAMES = frozenset({PREFLIGHT.name, *(op.name for op in TABLE.values())})
+#: (method, sub-resources, copying) of the operations that are not quick.
+_SLOW = frozenset((m, names, c) for (m, _, names, c), op in TABLE.items() if not op.quick)
+_SLOW_METHODS = frozenset(m for m, _, _ in _SLOW)
+
+
+def is_quick(method: str, query: str, headers: Iterable[str]) -> bool:
+    """Whether a request (its method, query string and header names) can be for a slow
+    operation (:attr:`Operation.quick`): told without routing it, and so without knowing its
+    bucket; a request that routes to nothing is quick (its answer is a refusal)."""
+    if method not in _SLOW_METHODS:
+        return True
+    keys = (unquote(part.partition("=")[0]) for part in query.split("&") if part)
+    names = frozenset(name.lower() for name in sub_resources(keys))
+    copying = method == "PUT" and any(h.lower() in COPY_SOURCE for h in headers)
+    return (method, names, copying) not in _SLOW
 
 
 def route(method: str, key: str, args: Iterable[str], headers: Iterable[str]) -> Route:

@@ -18,6 +18,9 @@ then IDLE like a plain one, and every read and write goes through TLS.
 
 The selector loop owns a connection while it is HANDSHAKE, IDLE, HEAD, BODY or LINGER (it is
 registered); a worker owns it while it is QUEUED, SERVING or ANSWERED (it is not registered).
+A quick request (:mod:`.server`) is SERVING and ANSWERED on the selector loop itself, which then
+keeps the connection; if the client does not take the whole answer at once, or the answer is
+long, a worker finishes it (``resume``) and owns the connection from then on.
 Only the owner reads, writes or closes the socket; the other side only looks at ``phase`` (for
 reports and counts) or shuts the socket down when :meth:`~.server.CosServer.stop` cuts it.
 """
@@ -90,6 +93,7 @@ class Connection:
         "head",
         "on_worker",
         "phase",
+        "resume",
         "scanner",
         "secure",
         "sniffed",
@@ -117,6 +121,8 @@ class Connection:
         self.secure = False  # TLS: ``sock`` is an ``ssl.SSLSocket``
         self.want_write = False  # the TLS handshake waits for room to write
         self.generation = generation  # the server's cut generation when it was accepted
+        # An answer the selector loop began and a worker finishes (``Exchange.finish``).
+        self.resume: Any = None
 
     def __repr__(self) -> str:
         return f"<Connection {self.address} {self.phase.value}>"

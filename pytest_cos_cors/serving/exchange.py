@@ -1,5 +1,9 @@
-"""One request answered on a worker: the WSGI call, and the response written as the
-application gave it.
+"""One request answered: the WSGI call, and the response written as the application gave it.
+
+On a worker, the answer goes to the socket as it comes (blocking, with timeouts). On the selector
+loop (a quick request whose whole body arrived, see :mod:`.server`), it is gathered in memory up
+to a limit and sent without blocking; what the client does not take at once, and what the
+application still has to give past the limit, is finished by a worker (:meth:`Exchange.finish`).
 
 - the status line, the headers and the first body chunk go out in one ``sendall``;
 - the application's headers are sent as given (it sends its own ``Server`` and ``Date``); the
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import io
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Protocol, cast
 
@@ -89,7 +93,9 @@ class Exchange:
     """One request and its response on ``conn``; :meth:`run` says whether the connection can
     carry another request."""
 
-    def __init__(self, conn: Connection, head: RequestHead, ctx: Context) -> None:
+    def __init__(
+        self, conn: Connection, head: RequestHead, ctx: Context, gather: int | None = None
+    ) -> None:
         self.conn = conn
         self.head = head
         self.ctx = ctx
@@ -104,13 +110,27 @@ class Exchange:
         self.length: int | None = None  # the application's Content-Length
         self.sent = 0
         self.has_body = True
+        # Answering on the selector loop: the answer is gathered here, up to ``gather`` bytes.
+        self.gather = gather
+        self.out: bytearray | None = None if gather is None else bytearray()
+        self.result: Iterable[bytes] | None = None  # the application's, until it is closed
+        self.chunks: Iterator[bytes] | None = None  # what is left of it
+        self.outcome: bool | None = None  # once answered: whether the connection is reusable
 
     # -- the request -------------------------------------------------------------------------
+
+    def _emit(self, data: bytes | bytearray) -> None:
+        """To the client: gathered (on the loop) or sent now (on a worker)."""
+        out = self.out
+        if out is not None:
+            out += data
+        else:
+            _send(self.conn, data, self.timeout)
 
     def _send_continue(self) -> None:
         if not self.state.continue_sent and not self.sent_head:
             self.state.continue_sent = True
-            _send(self.conn, CONTINUE, self.timeout)
+            self._emit(CONTINUE)
 
     def _body(self) -> tuple[IO[bytes], bool] | None:
         """``wsgi.input`` and whether it is terminated; ``None`` when the body could not be
@@ -213,9 +233,9 @@ class Exchange:
                 raise ClientGone("the client stalled or left while its body was read")
             head = self._head()
             self.sent_head = True
-            _send(self.conn, head + self._frame(data) if data else head, self.timeout)
+            self._emit(head + self._frame(data) if data else head)
         elif data:
-            _send(self.conn, self._frame(data), self.timeout)
+            self._emit(self._frame(data))
 
     def _frame(self, data: bytes) -> bytes:
         if not self.has_body:
@@ -240,7 +260,7 @@ class Exchange:
         if not self.sent_head:
             self.write(b"")
         if self.chunked:
-            _send(self.conn, b"0\r\n\r\n", self.timeout)
+            self._emit(b"0\r\n\r\n")
         elif self.has_body and self.length is not None and self.sent < self.length:
             self.close = True
             self.ctx.problems.add(
@@ -250,13 +270,16 @@ class Exchange:
 
     # -- the whole exchange ------------------------------------------------------------------
 
-    def run(self) -> bool:
-        """Serve the request; ``True`` when the connection can carry another one."""
+    def run(self) -> bool | None:
+        """Serve the request: ``True`` when the connection can carry another one; ``None`` when
+        the answer is gathered (on the loop) and the application has more to give than
+        ``gather`` bytes: :meth:`finish` goes on with it."""
         body = self._body()
         if body is None:
             return False
         stream, terminated = body
-        try:
+
+        def call() -> Iterable[bytes]:
             environ = build_environ(
                 self.head,
                 stream,
@@ -265,25 +288,90 @@ class Exchange:
                 terminated=terminated,
                 scheme="https" if self.conn.secure else "http",
             )
-            result: Iterable[bytes] = self.ctx.app(environ, self.start_response)
+            return self.ctx.app(environ, self.start_response)
+
+        return self._proceed(call)
+
+    def send_gathered(self) -> bool:
+        """On the loop: send what the kernel takes of the gathered answer now, without
+        waiting; ``True`` when nothing is left to do (all sent, or the client is gone)."""
+        out = self.out
+        assert out is not None
+        try:
+            while out:
+                del out[: self.conn.sock.send(out)]
+        except sockets.WOULD_BLOCK:
+            return False
+        except OSError:
+            self.outcome = False
+            out.clear()
+        return True
+
+    def finish(self) -> bool:
+        """On a worker, after :meth:`run` or :meth:`send_gathered` stopped: send what was
+        gathered and not taken yet, then the rest of the answer; whether the connection can
+        carry another request."""
+        out, self.out = self.out, None
+        if out:
             try:
-                for chunk in result:
-                    self.write(chunk)
+                _send(self.conn, out, self.timeout)
+            except ClientGone:
+                self._close_result()
+                return False
+        if self.outcome is not None:
+            return self.outcome
+        outcome = self._proceed(None)
+        assert outcome is not None
+        return outcome
+
+    def _proceed(self, call: Callable[[], Iterable[bytes]] | None) -> bool | None:
+        """Call the application (``call``, the first time) and write what it gives; whether
+        the connection can carry another request (``None``: the gathering limit was reached
+        first)."""
+        try:
+            try:
+                if call is not None:
+                    self.result = call()
+                    self.chunks = iter(self.result)
+                if not self._pump():
+                    return None
                 self._finish()
                 self.conn.phase = Phase.ANSWERED
-            finally:
-                close = getattr(result, "close", None)
-                if close is not None:
-                    close()
+            except BaseException:
+                self._close_result()
+                raise
+            self._close_result()
         except ClientGone:
             if self.state.stalled and not self.sent_head:
                 self._refuse(408, "The request body did not arrive in time.")
-            return False
+            self.outcome = False
         except CloseConnection:
-            return False
+            self.outcome = False
         except Exception:
             self._application_failed()
-            return False
+            self.outcome = False
+        else:
+            self.outcome = self._reusable()
+        return self.outcome
+
+    def _pump(self) -> bool:
+        """Write the application's chunks; ``False`` when the gathered answer grew past
+        ``gather`` bytes before the application was done."""
+        chunks, out, limit = self.chunks, self.out, self.gather
+        assert chunks is not None
+        for chunk in chunks:
+            self.write(chunk)
+            if out is not None and limit is not None and len(out) > limit:
+                return False
+        return True
+
+    def _close_result(self) -> None:
+        result, self.result, self.chunks = self.result, None, None
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()
+
+    def _reusable(self) -> bool:
         if self.close or self.ctx.stopping:
             return False
         input_ = self.input
@@ -301,4 +389,4 @@ class Exchange:
         data = response_head("500 Internal Server Error", headers, "Connection: close\r\n")
         if head.method != "HEAD":
             data += body
-        _send(self.conn, data, self.timeout)
+        self._emit(data)

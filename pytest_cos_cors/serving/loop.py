@@ -1,11 +1,16 @@
 """The selector loop: one thread that accepts connections, reads request heads (and small
-bodies), enforces the timeouts, and hands complete requests to the worker pool.
+bodies), enforces the timeouts, and answers complete requests itself when they are quick, or
+hands them to the worker pool.
 
 A connection costs a worker only once a whole request head has arrived (and, for a body of at
 most ``prebuffer`` bytes, the whole body): a client that trickles its request, or keeps an idle
 connection open, holds no thread. After its answer a worker hands the connection back, to wait
 for the next request (keep-alive) or to be closed gracefully (lingering: the write side shut,
 what the client still sends discarded until it closes, so that a reset cannot destroy the answer).
+
+``answer_here`` (the server's) is offered each complete request first: it answers the quick ones
+on this thread, without blocking (see :mod:`.server`), which saves a thread hand-off per request
+and, for a server that only ever gets quick requests, every worker thread.
 
 TLS on the same port: the first byte of a new connection tells (0x16 opens a TLS handshake
 record; a request line never starts with it). A TLS connection is wrapped in the server's
@@ -64,8 +69,10 @@ class SelectorLoop:
         dispatch: Callable[[Connection], None],
         problems: ProblemSink,
         tls: Callable[[], ssl.SSLContext] | None = None,
+        answer_here: Callable[[Connection], bool | None] | None = None,
     ) -> None:
         self._listener = listener
+        self._answer_here = answer_here
         self._tls = tls  # the server's TLS context, made on the first TLS connection
         self._settings = settings
         self._dispatch = dispatch
@@ -238,6 +245,8 @@ class SelectorLoop:
             self._readable(conn, now)  # the request often arrived with the connection
 
     def _watch(self, conn: Connection) -> None:
+        if conn.fd in self._watched:
+            return
         self._watched[conn.fd] = conn
         self._epoll.register(conn.fd, select.EPOLLIN)
 
@@ -262,33 +271,47 @@ class SelectorLoop:
         conn.close()
 
     def _take_returned(self, now: float) -> None:
-        settings = self._settings
         while True:
             with self._returned_lock:
                 if not self._returned:
                     return
                 conn, keep_alive = self._returned.popleft()
             conn.on_worker = False
-            if conn.cut or conn.generation < self._generation:
-                self._forget(conn)
-            elif not keep_alive:
-                self._linger(conn, now)
-            elif conn.phase is Phase.HEAD or conn.phase is Phase.BODY:
-                self._watch(conn)  # a worker read the start of a request: the rest comes here
+            if self._resume(conn, keep_alive, now):
                 self._advance(conn, now)
-                if conn.fd in self._watched and conn.pending():
-                    self._readable(conn, now)
-            elif self._stopping and not conn.buf.strip(CRLF):
-                self._forget(conn)  # idle at stop
-            else:
-                conn.phase = Phase.IDLE
-                conn.deadline = now + settings.idle_timeout
-                conn.head = None
-                self._watch(conn)
-                if conn.buf:
-                    self._advance(conn, now)
-                elif conn.pending():
-                    self._readable(conn, now)  # TLS decrypted it already: epoll will not tell
+
+    def _resume(self, conn: Connection, keep_alive: bool, now: float) -> bool:
+        """The loop owns ``conn`` again, after its answer: wait for the next request, or close
+        it gracefully. ``True`` when bytes of a next request are buffered (to advance)."""
+        if conn.cut or conn.generation < self._generation:
+            self._forget(conn)
+            return False
+        if not keep_alive:
+            self._linger(conn, now)
+            return False
+        if conn.phase is Phase.HEAD or conn.phase is Phase.BODY:
+            self._watch(conn)  # a worker read the start of a request: the rest comes here
+        elif self._stopping and not conn.buf.strip(CRLF) and not conn.pending():
+            self._forget(conn)  # idle at stop
+            return False
+        else:
+            conn.phase = Phase.IDLE
+            conn.deadline = now + self._settings.idle_timeout
+            conn.head = None
+            self._watch(conn)
+        self._take_pending(conn)
+        return bool(conn.buf)
+
+    def _take_pending(self, conn: Connection) -> None:
+        """Read what TLS decrypted already (``epoll`` cannot tell of it) into the buffer."""
+        while conn.pending():
+            try:
+                data = conn.sock.recv(_READ)
+            except (OSError, ValueError):  # WOULD_BLOCK included: the next poll tells
+                return
+            if not data:
+                return
+            conn.buf += data
 
     def _linger(self, conn: Connection, now: float) -> None:
         """Close gracefully: shut the write side, discard what the client still sends until it
@@ -397,19 +420,28 @@ class SelectorLoop:
         self._readable(conn, now)
 
     def _advance(self, conn: Connection, now: float) -> None:
-        if conn.advance(self._settings, now):
-            self._queue(conn)
+        """Read on in the buffer; each complete request is answered (here or by a worker)."""
+        while conn.advance(self._settings, now):
+            if not self._queue(conn, now):
+                return
 
-    def _queue(self, conn: Connection) -> None:
-        self._unwatch(conn)
+    def _queue(self, conn: Connection, now: float) -> bool:
+        """Answer the complete request on ``conn`` here, or hand it to a worker; ``True`` when
+        it was answered here and the next request's bytes are buffered already (pipelined)."""
         conn.phase = Phase.QUEUED
-        conn.on_worker = True
-        self._dispatch(conn)
+        answer_here = self._answer_here
+        keep_alive = None if answer_here is None or conn.error else answer_here(conn)
+        if keep_alive is None:  # a worker answers it, or finishes the answer
+            self._unwatch(conn)
+            conn.on_worker = True
+            self._dispatch(conn)
+            return False
+        return self._resume(conn, keep_alive, now)
 
-    def _refuse(self, conn: Connection, error: FramingError) -> None:
+    def _refuse(self, conn: Connection, error: FramingError, now: float) -> None:
         """A worker answers the refusal (4xx/5xx, then the connection is closed)."""
         conn.error = error
-        self._queue(conn)
+        self._queue(conn, now)
 
     def _check_timeouts(self, now: float) -> None:
         for conn in list(self._watched.values()):
@@ -419,7 +451,7 @@ class SelectorLoop:
                 target = conn.head.target if conn.head is not None else ""
                 method = conn.head.method if conn.head is not None else ""
                 message = "The request did not arrive in time."
-                self._refuse(conn, FramingError(408, message, target, method))
+                self._refuse(conn, FramingError(408, message, target, method), now)
             else:
                 self._forget(conn)
 

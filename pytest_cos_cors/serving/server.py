@@ -5,6 +5,13 @@ One selector-loop thread (:mod:`.loop`) owns every connection until a whole requ
 arrived; a bounded pool of workers (:mod:`.pool`) answers requests (:mod:`.exchange`) and hands
 connections back for keep-alive. Limits and timeouts are attributes, read at :meth:`start`.
 
+Quick requests are answered on the selector loop itself: those whose whole body has arrived and
+that ``quick(head, secure)`` (the owner's judgement: an answer that takes no time worth
+mentioning and waits for nothing) accepts. Their answer is gathered, up to ``gather_limit``
+bytes, and sent without blocking; a worker finishes what the client did not take at once or what
+the application had left to give. A server whose requests are all quick never starts a worker:
+one thread in all, and no hand-off between threads per request.
+
 With ``tls``, the same port also answers HTTPS: a connection that opens with a TLS handshake
 record is served through the ``ssl.SSLContext`` that ``tls()`` gives (called once, on the first
 such connection, so that a server nobody speaks TLS to never makes one).
@@ -22,7 +29,7 @@ from typing import TYPE_CHECKING
 from . import ports, sockets
 from .connection import Connection, Phase, Settings
 from .exchange import ClientGone, Exchange, ProblemSink, send_refusal
-from .framing import Limits
+from .framing import Limits, RequestHead
 from .loop import SelectorLoop
 from .pool import WorkerPool
 
@@ -31,6 +38,8 @@ if TYPE_CHECKING:
 
 Headers = list[tuple[str, str]]
 ErrorAnswer = Callable[[int, str, str], tuple[bytes, Headers]]
+#: ``quick(head, secure)``: whether a request may be answered on the selector loop.
+Quick = Callable[[RequestHead, bool], bool]
 
 #: How long :meth:`CosServer.stop` waits, past ``stop_timeout``, for threads to end once every
 #: connection was cut (a worker blocked on a socket wakes at once when it is shut down).
@@ -71,6 +80,9 @@ class CosServer:
     next_request_wait: float = 0.002
     #: Size limits of a request (414 / 431 / 413 beyond them).
     limits: Limits = Limits()
+    #: A quick request's answer is gathered on the selector loop up to this many bytes; past
+    #: them a worker sends it and the rest.
+    gather_limit: int = 262144
 
     def __init__(
         self,
@@ -83,8 +95,10 @@ class CosServer:
         framing_error: ErrorAnswer,
         internal_error: Callable[[str], tuple[bytes, Headers]] | None = None,
         tls: Callable[[], ssl.SSLContext] | None = None,
+        quick: Quick | None = None,
     ) -> None:
         self.host = host
+        self._quick = quick
         self.app = app
         self.problems = problems
         self.stop_timeout = stop_timeout
@@ -147,7 +161,10 @@ class CosServer:
                 name, self._serve, settings.max_workers, settings.worker_idle_timeout, self._crash
             )
             tls = None if self._tls is None else self._tls_context_once
-            loop = SelectorLoop(self._listener, settings, pool.submit, self.problems, tls)
+            answer_here = None if self._quick is None else self._answer_here
+            loop = SelectorLoop(
+                self._listener, settings, pool.submit, self.problems, tls, answer_here
+            )
             thread = threading.Thread(target=loop.run, name=f"cos-cors-loop:{self.port}")
             thread.daemon = True
             self._pool, self._loop, self._thread = pool, loop, thread
@@ -252,17 +269,45 @@ class CosServer:
                 loop.hand_back(conn, True)  # the loop waits for the rest of it
                 return
 
+    def _answer_here(self, conn: Connection) -> bool | None:
+        """On the selector loop: answer a quick request whose whole body has arrived, and
+        say whether the connection may carry another; ``None`` to give it to a worker (a
+        request that is not quick, or an answer a worker must finish: ``conn.resume``)."""
+        head = conn.head
+        assert head is not None
+        assert self._quick is not None
+        if not _buffered(conn, head) or not self._quick(head, conn.secure):
+            return None
+        conn.phase = Phase.SERVING
+        exchange = Exchange(conn, head, self, gather=self.gather_limit)
+        try:
+            outcome = exchange.run()
+            if outcome is not None and exchange.send_gathered():
+                return exchange.outcome
+        except Exception:  # pragma: no cover - the exchange reports the application's failures
+            self.problems.add(
+                f"the server failed on a connection from {conn.address}:\n{traceback.format_exc()}"
+            )
+            return False
+        conn.resume = exchange
+        return None
+
     def _answer(self, conn: Connection) -> bool:
-        """Answer the request (or the refusal) on ``conn``; whether it may carry another."""
+        """Answer the request (or the refusal) on ``conn``, or finish the answer the selector
+        loop began; whether the connection may carry another request."""
         conn.phase = Phase.SERVING
         try:
+            exchange, conn.resume = conn.resume, None
+            if exchange is not None:
+                assert isinstance(exchange, Exchange)
+                return exchange.finish()
             if conn.error is not None:
                 send_refusal(conn, self, conn.error)
                 conn.phase = Phase.ANSWERED
                 return False
             head = conn.head
             assert head is not None
-            return Exchange(conn, head, self).run()
+            return bool(Exchange(conn, head, self).run())
         except ClientGone:
             return False
         except Exception:
@@ -273,3 +318,11 @@ class CosServer:
 
     def _crash(self, error: BaseException) -> None:  # pragma: no cover - _serve catches all
         self.problems.add(f"a worker of the server failed: {error!r}")
+
+
+def _buffered(conn: Connection, head: RequestHead) -> bool:
+    """Whether the whole body of the request on ``conn`` has arrived (none counts)."""
+    if head.chunked:
+        decoder = conn.decoder
+        return decoder is not None and decoder.done
+    return len(conn.buf) >= (head.content_length or 0)

@@ -104,7 +104,8 @@ class Engine:
         **answers: Any,
     ) -> Any:
         """``CosServer``'s signature (the endpoint's own ``framing_error`` and ``internal_error``,
-        in ``answers``, are replaced by the same functions of :mod:`pytest_cos_cors.wire`)."""
+        in ``answers``, are replaced by the same functions of :mod:`pytest_cos_cors.wire`;
+        its ``quick`` is kept: which requests the selector loop answers itself)."""
         server = CosServer(
             host,
             port,
@@ -113,15 +114,18 @@ class Engine:
             stop_timeout=stop_timeout,
             framing_error=protocol_error,
             internal_error=internal_error,
+            quick=answers.get("quick"),
         )
         for name, value in self.settings.items():
             setattr(server, name, value)
         self.servers.append(server)
         return server
 
-    def serve(self, app: Any, *, stop_timeout: float = 2.0, host: str = "127.0.0.1") -> Served:
+    def serve(
+        self, app: Any, *, stop_timeout: float = 2.0, host: str = "127.0.0.1", quick: Any = None
+    ) -> Served:
         problems = Problems()
-        server = self(host, 0, app, problems, stop_timeout=stop_timeout)
+        server = self(host, 0, app, problems, stop_timeout=stop_timeout, quick=quick)
         server.start()
         return Served(server, problems)
 
