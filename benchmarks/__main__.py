@@ -38,7 +38,7 @@ FULL: Sizes = {
     "intercept": {"quick": False},
 }
 QUICK: Sizes = {
-    "per_test": {"n": 10, "n_server": 2},
+    "per_test": {"n": 10, "n_server": 2, "whole_n": 10, "rounds": 1},
     "throughput": {"requests": 30, "seconds": 0.5, "rounds": 1},
     "evaluator": {"number": 200, "repeat": 3},
     "memory": {"count": 2000, "cap": 500},
