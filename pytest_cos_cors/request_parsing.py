@@ -62,16 +62,112 @@ PARAMETER_PREFIXES = ("x-amz-", "response-")
 #: Prefixes of the headers and form fields that are an object's user metadata (lower-case).
 META_PREFIXES = ("x-cos-meta-", "x-amz-meta-")
 
+#: Query keys that name a sub-resource or select an operation (lower-case): the five the fake
+#: routes (``cors``, ``uploads``, ``uploadId``, ``partNumber``, ``delete``) and every other one
+#: that COS's API documentation, its SDKs (cos-python-sdk-v5 1.9.44, cos-js-sdk-v5 1.10.1) or
+#: S3's API (botocore's model, for boto3) use, which the fake answers ``501 NotImplemented``
+#: naming it. Any other query key is a parameter that routing ignores
+#: (docs/cos-operations.md 6.1).
+SUB_RESOURCES = frozenset(
+    {
+        # routed by the fake
+        "cors",
+        "uploads",
+        "uploadid",
+        "partnumber",
+        "delete",
+        # COS: buckets
+        "acl",
+        "tagging",
+        "lifecycle",
+        "versioning",
+        "versions",
+        "policy",
+        "website",
+        "referer",
+        "logging",
+        "inventory",
+        "replication",
+        "domain",
+        "domaincertificate",
+        "origin",
+        "encryption",
+        "accelerate",
+        "location",
+        "object-lock",
+        "intelligenttiering",
+        "intelligent-tiering",
+        "response-control",
+        "live",
+        "vod",
+        # COS: objects
+        "restore",
+        "select",
+        "append",
+        "symlink",
+        # Cloud Infinite (数据万象) on COS's own domain
+        "ci-process",
+        "style",
+        "image_process",
+        "imageinspect",
+        # S3 (boto3), beyond the above
+        "list-type",
+        "abac",
+        "analytics",
+        "attributes",
+        "legal-hold",
+        "retention",
+        "metadataconfiguration",
+        "metadatainventorytable",
+        "metadatajournaltable",
+        "metadatatable",
+        "metrics",
+        "notification",
+        "ownershipcontrols",
+        "policystatus",
+        "publicaccessblock",
+        "renameobject",
+        "requestpayment",
+        "session",
+        "torrent",
+    }
+)
+#: Prefixes of query keys in COS's own namespace that are not :data:`PARAMETERS`: COS takes
+#: some request headers as query parameters too (``x-cos-traffic-limit``), so an unknown one
+#: may change the operation (lower-case).
+SUB_RESOURCE_PREFIXES = ("x-cos-",)
+#: Cloud Infinite's processing at download, named by the query key's first segment (before a
+#: ``/`` or a ``|``): ``?imageMogr2/thumbnail/!50p|watermark/...``, ``?imageInfo``
+#: (lower-case).
+PROCESSING = frozenset(
+    {"imagemogr2", "imageview2", "watermark", "imageinfo", "exif", "imageave", "imageslim"}
+)
+_PROCESSING_HEAD = re.compile(r"[/|]")
+
+
+def is_sub_resource(name: str) -> bool:
+    """Whether the query key ``name`` (any case) names a sub-resource or selects an operation,
+    implemented or not, rather than being a parameter (``prefix``, a signature's field, or a
+    key COS does not know, such as a cache-buster's ``_`` or ``v``)."""
+    lower = name.lower()
+    if lower in PARAMETERS:
+        return False
+    if lower in SUB_RESOURCES:  # before the prefixes: ``response-control`` is one
+        return True
+    if lower.startswith(PARAMETER_PREFIXES):
+        return False
+    if lower.startswith(SUB_RESOURCE_PREFIXES):
+        return True
+    return _PROCESSING_HEAD.split(lower, 1)[0] in PROCESSING
+
 
 def sub_resources(args: Iterable[str]) -> list[str]:
     """The query keys that name a sub-resource or select an operation (``cors``, ``uploads``,
-    ``uploadId``, ``acl``...), as sent, in order; parameters are left out."""
+    ``uploadId``, ``acl``...: :func:`is_sub_resource`), as sent, in order, each once; parameters
+    and keys COS does not know are left out."""
     found = []
     for name in args:
-        lower = name.lower()
-        if lower in PARAMETERS or lower.startswith(PARAMETER_PREFIXES):
-            continue
-        if name not in found:
+        if is_sub_resource(name) and name not in found:
             found.append(name)
     return found
 

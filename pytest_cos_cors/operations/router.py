@@ -1,10 +1,15 @@
 """The routing table: ``(method, bucket or object, sub-resources, copy source)`` to the COS
 operation's name and handler.
 
-Sub-resources are the query keys that are not parameters (``cors``, ``uploads``, ``uploadId``,
-``partNumber``, ``delete``; matched without regard to case, whatever their value). A request that
-names another sub-resource, or a combination the table does not hold, routes to nothing: the
-shared path answers ``501 NotImplemented`` with :attr:`Route.refusal`.
+Sub-resources are the query keys that name one or select an operation
+(:func:`~pytest_cos_cors.request_parsing.is_sub_resource`: COS's and S3's documented ones, matched
+without regard to case, whatever their value). The table routes five of them, the
+:data:`SELECTORS` (``cors``, ``uploads``, ``uploadId``, ``partNumber``, ``delete``). A request that
+names another sub-resource (``acl``, ``tagging``, ``versioning``...), or a combination the table
+does not hold, routes to nothing: the shared path answers ``501 NotImplemented`` with
+:attr:`Route.refusal`, which names it. Every other query key is a parameter, which routing
+ignores: ``GET /<key>?_=123`` (a cache-buster) is GetObject, as without it; the signature still
+covers it when signed (docs/cos-operations.md 6.1).
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ Handler = Callable[[Context], Reply]
 
 BUCKET = "bucket"
 OBJECT = "object"
-#: The sub-resources that select an operation (lower-case).
+#: The sub-resources that select an operation the table holds (lower-case); each is one of
+#: ``request_parsing.SUB_RESOURCES``.
 SELECTORS = frozenset({"cors", "uploads", "uploadid", "partnumber", "delete"})
 #: The headers that make a PUT a copy.
 COPY_SOURCE = ("x-cos-copy-source", "x-amz-copy-source")
@@ -128,7 +134,8 @@ def is_quick(method: str, query: str, headers: Iterable[str]) -> bool:
 
 def route(method: str, key: str, args: Iterable[str], headers: Iterable[str]) -> Route:
     """The route of a request: its method, its key (empty for the bucket itself), its query
-    keys and its header names."""
+    keys and its header names. Query keys that are not sub-resources (parameters, and keys COS
+    does not know, such as a cache-buster's ``_``) do not change it."""
     if method == "OPTIONS":
         return Route(PREFLIGHT)
     names = sub_resources(args)
