@@ -96,6 +96,7 @@ class CosCorsEndpoint(AssertionsMixin):
         self._bucket = bucket
         self._region = region
         self._host = host
+        self._host_in_url = _host_in_url(host)
         self._port = port
         self._server: CosServer | None = None
         check_region(region)
@@ -263,17 +264,7 @@ class CosCorsEndpoint(AssertionsMixin):
         return f"{scheme}://{host}/{quote_key(key.lstrip('/'))}"
 
     def _url_host(self) -> str:
-        host = self._host
-        if host in ("", "0.0.0.0"):
-            return "127.0.0.1"
-        if host == "::":
-            return "[::1]"
-        try:
-            if ipaddress.ip_address(host).version == 6:
-                return f"[{host}]"
-        except ValueError:
-            pass
-        return host
+        return self._host_in_url
 
     def browser_args(self) -> list[str]:
         """Chromium flags for a browser of this endpoint alone: ``--host-resolver-rules``
@@ -511,3 +502,18 @@ def _path_style_config(config_class: Any, endpoint_url: str) -> Any:
             return endpoint_url + prefix + parts.path  # uri() never has a query
 
     return EndpointCosConfig
+
+
+def _host_in_url(host: str) -> str:
+    """How ``host`` is written in the endpoint's URLs (a wildcard address as loopback, an IPv6
+    address in brackets)."""
+    if host in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    try:
+        if ipaddress.ip_address(host).version == 6:
+            return f"[{host}]"
+    except ValueError:
+        pass
+    return host

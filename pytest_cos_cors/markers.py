@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from .errors import CosError
@@ -79,12 +79,52 @@ def _cos_problem(where: str, error: CosError) -> MarkerError:
     return MarkerError(f"{prefix}: {text} [COS would answer {error.code}]")
 
 
+#: Configurations read from markers, by what the markers say (their arguments' ``repr``): the
+#: tests of a parametrized or marked class share their markers, read once. Markers that name a
+#: file are read each time (the file may change); at most :data:`_MEMO_SIZE` entries.
+_memo: dict[tuple[object, ...], dict[str, CORSConfiguration]] = {}
+_MEMO_SIZE = 256
+
+
 def read_markers(
     marks: Iterable[tuple[str, tuple[Any, ...], Mapping[str, Any]]],
     base_dir: Path | None,
     default_bucket: str,
 ) -> dict[str, CORSConfiguration]:
-    """``marks`` are ``(where, args, kwargs)``, closest first; returns bucket -> configuration."""
+    """``marks`` are ``(where, args, kwargs)``, closest first; returns bucket -> configuration
+    (the configurations are immutable; the same ones for markers that say the same)."""
+    marks = tuple(marks)
+    key = _memo_key(marks, base_dir, default_bucket)
+    if key is not None:
+        found = _memo.get(key)
+        if found is not None:
+            return dict(found)
+    configurations = _read(marks, base_dir, default_bucket)
+    if key is not None:
+        if len(_memo) >= _MEMO_SIZE:
+            _memo.pop(next(iter(_memo)))
+        _memo[key] = dict(configurations)
+    return configurations
+
+
+def _memo_key(
+    marks: tuple[tuple[str, tuple[Any, ...], Mapping[str, Any]], ...],
+    base_dir: Path | None,
+    default_bucket: str,
+) -> tuple[object, ...] | None:
+    """What the markers say, or ``None`` when one names a file."""
+    for _, args, kwargs in marks:
+        if any(isinstance(value, PurePath) for value in (*args, *kwargs.values())):
+            return None
+    said = tuple((repr(args), repr(sorted(kwargs.items()))) for _, args, kwargs in marks)
+    return (default_bucket, str(base_dir), said)
+
+
+def _read(
+    marks: tuple[tuple[str, tuple[Any, ...], Mapping[str, Any]], ...],
+    base_dir: Path | None,
+    default_bucket: str,
+) -> dict[str, CORSConfiguration]:
     buckets: dict[str, _Bucket] = {}
     places: dict[str, str] = {}
     for where, args, kwargs in marks:

@@ -107,6 +107,19 @@ def pytest_runtest_makereport(
     return report
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(
+    item: pytest.Item, nextitem: pytest.Item | None
+) -> Generator[None, object, object]:
+    """Once a test's reports are made, its endpoints (their objects and records) are let go:
+    a long session does not keep every test's fake storage alive to its end."""
+    try:
+        return (yield)
+    finally:
+        if _ENDPOINTS in item.stash:
+            del item.stash[_ENDPOINTS]
+
+
 def _check_setting(source: str, key: object, value: object) -> Any:
     """One setting's value, or the test fails with a message naming where it came from."""
     if key == CREDENTIALS:
@@ -288,6 +301,16 @@ def cos_cors_settings() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
+def _cos_cors_engine() -> Iterator[None]:
+    """The serving engine's one thread, kept running from the first test that uses an endpoint
+    fixture to the end of the session: a test's endpoint then starts and stops no thread."""
+    from .serving import held
+
+    with held():
+        yield
+
+
+@pytest.fixture(scope="session")
 def cos_cors_browser_args(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     """Chromium flags for one browser shared by the session (session scope; one per
     pytest-xdist worker): each test's ``cos_cors`` endpoint and its served origins are what the
@@ -309,7 +332,7 @@ def cos_cors_browser_args(request: pytest.FixtureRequest) -> Iterator[list[str]]
 
 @pytest.fixture
 def make_cos_cors(
-    request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any]
+    request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any], _cos_cors_engine: None
 ) -> Iterator[Callable[..., CosCorsEndpoint]]:
     """Factory of extra started CosCorsEndpoints (function scope), all stopped at teardown."""
     endpoints = request.node.stash.setdefault(_ENDPOINTS, [])
@@ -338,7 +361,7 @@ def make_cos_cors(
 
 @pytest.fixture
 def cos_cors(
-    request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any]
+    request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any], _cos_cors_engine: None
 ) -> Iterator[CosCorsEndpoint]:
     """A started fake COS endpoint for this test, with cors_rules applied (function scope)."""
     settings = _settings(request.config, cos_cors_settings)

@@ -5,7 +5,10 @@ Modules, each with one job:
 - :mod:`.ports` - the listening socket, bound to exactly the host asked for; released ports;
 - :mod:`.framing` - RFC 9112 request framing, the chunked coding, response heads (no I/O);
 - :mod:`.connection` - one connection's phases and who owns it in each;
-- :mod:`.loop` - the selector loop: accepts, reads heads and small bodies, timeouts, stop;
+- :mod:`.loop` - a server's selector loop: accepts, reads heads and small bodies, answers quick
+  requests, timeouts, stop;
+- :mod:`.driver` - the one thread that runs every server's selector loop (held for a session
+  by :func:`held`);
 - :mod:`.pool` - the bounded, shrinking pool of worker threads;
 - :mod:`.sockets` - a worker's socket I/O with timeouts, on sockets that stay non-blocking;
 - :mod:`.body` - ``wsgi.input`` and the rest of a chunked body, read on a worker;
@@ -20,8 +23,9 @@ gives no answer: the connection is closed.
 
 from __future__ import annotations
 
+from .driver import held
 from .exchange import CloseConnection
 from .framing import FramingError, Limits
 from .server import CosServer
 
-__all__ = ["CloseConnection", "CosServer", "FramingError", "Limits"]
+__all__ = ["CloseConnection", "CosServer", "FramingError", "Limits", "held"]

@@ -1,6 +1,11 @@
-"""The selector loop: one thread that accepts connections, reads request heads (and small
+"""The selector loop of one server: it accepts connections, reads request heads (and small
 bodies), enforces the timeouts, and answers complete requests itself when they are quick, or
 hands them to the worker pool.
+
+It runs in turns (:meth:`SelectorLoop.turn`: what its own ``epoll`` has ready, without waiting),
+and it is the driver's thread (:mod:`.driver`) that waits for every server's loop at once and runs
+their turns; :meth:`~SelectorLoop.lock` is held during a turn, so that a turn may also run on the
+thread that stops the server.
 
 A connection costs a worker only once a whole request head has arrived (and, for a body of at
 most ``prebuffer`` bytes, the whole body): a client that trickles its request, or keeps an idle
@@ -36,6 +41,7 @@ left is cut off: reported, closed (or shut down under its worker, which then clo
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
 import ssl
@@ -52,7 +58,6 @@ from .framing import CRLF, FramingError
 from .sockets import WOULD_BLOCK
 
 _READ = 65536
-_ACCEPTS_PER_WAKE = 64
 _LINGER_DISCARD = 1 << 20  # what a lingering client may still send before it is reset
 _TLS_RECORD = 0x16  # the first byte of a TLS handshake record (a ClientHello)
 
@@ -78,9 +83,9 @@ class SelectorLoop:
         self._dispatch = dispatch
         self._problems = problems
         self._epoll = select.epoll()
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._wake_r.setblocking(False)
-        self._wake_w.setblocking(False)
+        self._fd = self._epoll.fileno()
+        self._wake_fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
+        self._wake_lock = threading.Lock()  # no wake-up writes to a closed (reused) number
         self._watched: dict[int, Connection] = {}  # fd -> connection the loop owns
         self.open: set[Connection] = set()  # every connection not closed yet
         self._returned: deque[tuple[Connection, bool]] = deque()
@@ -95,8 +100,15 @@ class SelectorLoop:
         timeouts = (settings.idle_timeout, settings.request_timeout, settings.linger_timeout)
         self._tick = min(1.0, max(0.01, min(timeouts) / 10))
         self._next_check = 0.0
+        self._due = float("inf")  # when a turn is needed even without an event
+        #: Held while a turn runs (by the driver's thread, or by the thread stopping it).
+        self.lock = threading.Lock()
+        #: Set once the loop is done: every connection closed or handed to its worker to close.
+        self.finished = threading.Event()
+        #: Its stopper gave up waiting for it (a turn was stuck): the driver closes it.
+        self.abandoned = False
         self._epoll.register(listener.fileno(), select.EPOLLIN)
-        self._epoll.register(self._wake_r.fileno(), select.EPOLLIN)
+        self._epoll.register(self._wake_fd, select.EPOLLIN)
 
     # -- called from other threads -----------------------------------------------------------
 
@@ -112,14 +124,18 @@ class SelectorLoop:
     def wake(self) -> None:
         if not self._wake_pending:
             self._wake_pending = True
-            with contextlib.suppress(OSError):  # full (a wake-up is pending) or closed
-                self._wake_w.send(b"\0")
+            with self._wake_lock, contextlib.suppress(OSError):
+                if self._wake_fd >= 0:  # else closed: the loop is done
+                    os.eventfd_write(self._wake_fd, 1)
 
-    def request_stop(self, deadline: float) -> None:
+    def request_stop(self, deadline: float, wake: bool = True) -> None:
+        """Stop by ``deadline`` (``time.monotonic()``); ``wake=False`` when the caller runs the
+        next turn itself (:attr:`lock` held)."""
         self._deadline = deadline
         self._stopping = True
-        self._wake_pending = False
-        self.wake()
+        if wake:
+            self._wake_pending = False
+            self.wake()
 
     def request_cut(self) -> threading.Event:
         """Close every connection open now (those of workers once their answer is sent); the
@@ -153,37 +169,59 @@ class SelectorLoop:
     def in_progress(self) -> int:
         return sum(1 for c in list(self.open) if c.phase in IN_PROGRESS)
 
+    def report(self, text: str) -> None:
+        """Add a problem to the server's (for the driver's thread)."""
+        self._problems.add(text)
+
+    def fileno(self) -> int:
+        """The loop's ``epoll`` (its number, kept after it is closed): readable when the loop
+        has something to do."""
+        return self._fd
+
+    def due(self) -> float:
+        """When (``time.monotonic()``) the loop needs a turn even if nothing happens: a timeout
+        to check, the stop deadline; infinity when it waits for events only."""
+        return self._due
+
     def close_resources(self) -> None:
-        """After the loop's thread ended (or never ran): close what it owned."""
-        for sock in (self._wake_r, self._wake_w):
-            sock.close()
+        """After the loop finished (or never ran): close what it owned."""
+        with self._wake_lock:
+            fd, self._wake_fd = self._wake_fd, -1
+            if fd >= 0:
+                os.close(fd)
         self._epoll.close()
 
     # -- the loop ----------------------------------------------------------------------------
 
-    def run(self) -> None:
+    def turn(self) -> bool:
+        """One turn (with :attr:`lock` held): what is ready now, the timeouts due, the stop
+        sequence; ``False`` when the loop is done (call :meth:`finish` then)."""
         try:
-            while self._turn():
-                pass
+            return self._turn()
         except BaseException:
             self._problems.add(f"the server's selector loop failed:\n{traceback.format_exc()}")
             self._cut_everything()
-        finally:
-            with self._returned_lock:
-                self._finished = True
-                returned = list(self._returned)
-                self._returned.clear()
-                cuts, self._cuts = self._cuts, []
-            for done in cuts:
-                done.set()
-            for conn, _ in returned:
-                self._forget(conn)
-            for conn in list(self._watched.values()):
-                self._forget(conn)
-            ports.closing(self._listener)
+            return False
+
+    def finish(self) -> None:
+        """Close what the loop still owns and the listening socket (with :attr:`lock` held,
+        once :meth:`turn` said the loop is done); sets :attr:`finished`."""
+        with self._returned_lock:
+            self._finished = True
+            returned = list(self._returned)
+            self._returned.clear()
+            cuts, self._cuts = self._cuts, []
+        for done in cuts:
+            done.set()
+        for conn, _ in returned:
+            self._forget(conn)
+        for conn in list(self._watched.values()):
+            self._forget(conn)
+        ports.closing(self._listener)
+        self.finished.set()
 
     def _turn(self) -> bool:
-        """One wait and what it brought; ``False`` when the loop is done."""
+        """What is ready now and what it brought; ``False`` when the loop is done."""
         now = time.monotonic()
         if self._stopping:
             if not self._stop_begun:
@@ -193,14 +231,9 @@ class SelectorLoop:
             if now >= self._deadline:
                 self._cut_everything()
                 return False
-            timeout = min(self._deadline - now, self._tick)
-        elif self._watched:
-            timeout = self._tick
-        else:
-            timeout = -1.0
-        events = self._epoll.poll(timeout)
+        events = self._epoll.poll(0)
         now = time.monotonic()
-        listener, wake = self._listener.fileno(), self._wake_r.fileno()
+        listener, wake = self._listener.fileno(), self._wake_fd
         for fd, _ in events:
             if fd == listener:
                 self._accept(now)
@@ -208,7 +241,7 @@ class SelectorLoop:
                 # Drain first, then allow new wake-ups, then look: a hand-back made at any
                 # point of this either is seen now or sends a byte that wakes the next poll.
                 with contextlib.suppress(OSError):
-                    self._wake_r.recv(4096)
+                    os.eventfd_read(wake)
                 self._wake_pending = False
                 self._take_returned(now)
             else:
@@ -220,29 +253,37 @@ class SelectorLoop:
         if self._watched and now >= self._next_check:
             self._next_check = now + self._tick
             self._check_timeouts(now)
+        if self._stopping:
+            self._due = min(self._deadline, now + self._tick)
+        elif self._watched:
+            self._due = max(self._next_check, now)
+        else:
+            self._due = float("inf")
         return True
 
     # -- connections in ----------------------------------------------------------------------
 
     def _accept(self, now: float) -> None:
+        """Accept one connection: the listener stays readable while more wait, and the next
+        turn takes the next (one system call less per connection than accepting until none
+        is left, and every such call lets the other threads have the interpreter)."""
         if self._stopping:
             return
-        for _ in range(_ACCEPTS_PER_WAKE):
-            try:
-                sock, address = self._listener.accept()
-            except OSError:  # nothing left (or out of descriptors: retried on the next wake)
-                return
-            try:
-                sock.setblocking(False)
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                sock.close()
-                continue
-            conn = Connection(sock, address, now + self._settings.idle_timeout, self._generation)
-            conn.sniffed = self._tls is None
-            self.open.add(conn)
-            self._watch(conn)
-            self._readable(conn, now)  # the request often arrived with the connection
+        try:
+            sock, address = self._listener.accept()
+        except OSError:  # nothing left (or out of descriptors: retried on the next turn)
+            return
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            sock.close()
+            return
+        conn = Connection(sock, address, now + self._settings.idle_timeout, self._generation)
+        conn.sniffed = self._tls is None
+        self.open.add(conn)
+        self._watch(conn)
+        self._readable(conn, now)  # the request often arrived with the connection
 
     def _watch(self, conn: Connection) -> None:
         if conn.fd in self._watched:

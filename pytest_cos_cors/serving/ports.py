@@ -52,6 +52,12 @@ def _address(host: str, port: int) -> tuple[socket.AddressFamily, tuple[object, 
     """The family and socket address for ``host`` (a literal or a name; ``""`` is 0.0.0.0)."""
     if host in ("", "0.0.0.0"):
         return socket.AF_INET, ("0.0.0.0", port)
+    try:  # an IPv4 literal (the usual 127.0.0.1) needs no resolver
+        socket.inet_pton(socket.AF_INET, host)
+    except OSError:
+        pass
+    else:
+        return socket.AF_INET, (host, port)
     infos = socket.getaddrinfo(
         host, port, socket.AF_UNSPEC, socket.SOCK_STREAM, 0, socket.AI_NUMERICSERV
     )

@@ -1,16 +1,17 @@
 """``CosServer``: a WSGI application served over HTTP/1.1 on one socket, started and stopped in
 well under a millisecond, correct under client faults, bounded in threads and time.
 
-One selector-loop thread (:mod:`.loop`) owns every connection until a whole request has
-arrived; a bounded pool of workers (:mod:`.pool`) answers requests (:mod:`.exchange`) and hands
-connections back for keep-alive. Limits and timeouts are attributes, read at :meth:`start`.
+The server's selector loop (:mod:`.loop`, run by the process's one driver thread,
+:mod:`.driver`) owns every connection until a whole request has arrived; a bounded pool of
+workers (:mod:`.pool`) answers requests (:mod:`.exchange`) and hands connections back for
+keep-alive. Limits and timeouts are attributes, read at :meth:`start`.
 
 Quick requests are answered on the selector loop itself: those whose whole body has arrived and
 that ``quick(head, secure)`` (the owner's judgement: an answer that takes no time worth
 mentioning and waits for nothing) accepts. Their answer is gathered, up to ``gather_limit``
 bytes, and sent without blocking; a worker finishes what the client did not take at once or what
 the application had left to give. A server whose requests are all quick never starts a worker:
-one thread in all, and no hand-off between threads per request.
+no thread of its own, and no hand-off between threads per request.
 
 With ``tls``, the same port also answers HTTPS: a connection that opens with a TLS handshake
 record is served through the ``ssl.SSLContext`` that ``tls()`` gives (called once, on the first
@@ -28,6 +29,7 @@ from typing import TYPE_CHECKING
 
 from . import ports, sockets
 from .connection import Connection, Phase, Settings
+from .driver import driver
 from .exchange import ClientGone, Exchange, ProblemSink, send_refusal
 from .framing import Limits, RequestHead
 from .loop import SelectorLoop
@@ -113,7 +115,6 @@ class CosServer:
         self._lifecycle = threading.Lock()
         self._loop: SelectorLoop | None = None
         self._pool: WorkerPool[Connection] | None = None
-        self._thread: threading.Thread | None = None
         self._stopped = False
 
     def __repr__(self) -> str:
@@ -151,9 +152,10 @@ class CosServer:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Serve from a thread of its own; returns at once."""
+        """Serve from the driver's thread (:mod:`.driver`, started if it does not run);
+        returns at once."""
         with self._lifecycle:
-            if self._thread is not None or self._stopped:
+            if self._loop is not None or self._stopped:
                 raise RuntimeError("a CosServer starts once")
             self.settings = settings = self._settings()
             name = f"cos-cors-worker:{self.port}"
@@ -165,34 +167,29 @@ class CosServer:
             loop = SelectorLoop(
                 self._listener, settings, pool.submit, self.problems, tls, answer_here
             )
-            thread = threading.Thread(target=loop.run, name=f"cos-cors-loop:{self.port}")
-            thread.daemon = True
-            self._pool, self._loop, self._thread = pool, loop, thread
-            thread.start()
+            self._pool, self._loop = pool, loop
+            driver().attach(loop)
 
     def stop(self) -> None:
         """Stop accepting; let requests in progress finish within ``stop_timeout`` and cut off
-        (and report) the rest; close every connection; join every thread. Idempotent."""
+        (and report) the rest; close every connection; join every worker (and the driver's
+        thread if this server was the last it drove and nothing holds it). Idempotent."""
         with self._lifecycle:
             if self._stopped:
                 return
             self._stopped = True
             deadline = time.monotonic() + self.stop_timeout
-            loop, pool, thread = self._loop, self._pool, self._thread
-            if loop is None or pool is None or thread is None:
+            loop, pool = self._loop, self._pool
+            if loop is None or pool is None:
                 ports.closing(self._listener)
                 return
-            loop.request_stop(deadline)
-            thread.join(max(0.0, deadline - time.monotonic()) + STOP_GRACE)
-            if thread.is_alive():  # pragma: no cover - the loop never blocks
-                self.problems.add(f"the server thread {thread.name} did not stop in time")
+            if not driver().stop(loop, deadline, STOP_GRACE):  # pragma: no cover - never blocks
+                self.problems.add(f"the selector loop of {self!r} did not stop in time")
             running, never_taken = pool.shutdown(time.monotonic() + STOP_GRACE)
             for conn in never_taken:
                 conn.close()
             for worker in running:
                 self.problems.add(f"handler thread {worker.name} still running after stop")
-            if not thread.is_alive():
-                loop.close_resources()
 
     def _tls_context_once(self) -> ssl.SSLContext:
         """The TLS context, made on the first TLS connection (on the loop's thread)."""
@@ -218,6 +215,14 @@ class CosServer:
         """Connections whose request has begun to arrive and is not answered yet."""
         loop = self._loop
         return 0 if loop is None else loop.in_progress()
+
+    @property
+    def closed(self) -> bool:
+        """Whether the server is done: its selector loop finished, every connection and the
+        listening socket closed (at the end of :meth:`stop`, or a moment later if a turn was
+        stuck then)."""
+        loop = self._loop
+        return self._stopped and (loop is None or loop.finished.is_set())
 
     @property
     def workers(self) -> int:

@@ -57,6 +57,12 @@ def engine_threads() -> list[threading.Thread]:
     ]
 
 
+def worker_threads() -> list[threading.Thread]:
+    """The engine's worker threads alive now (the driver's thread, shared by every server and
+    perhaps held by the session, is not one)."""
+    return [t for t in threading.enumerate() if t.name.startswith("cos-cors-worker")]
+
+
 def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -1,0 +1,126 @@
+"""One thread drives every server's selector loop (issue 13's per-test cost): servers share it,
+it ends with the last server unless held (the plugin holds it for the session), a server with
+nothing in progress stops on the caller's thread (no hand-off), and a turn stuck on the driver's
+thread does not make stop() wait past its deadline."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from pytest_cos_cors.endpoint import CosCorsEndpoint
+from pytest_cos_cors.serving import held
+from pytest_cos_cors.serving.driver import THREAD_NAME, driver
+
+from .conftest import BUCKET, Client, Engine, engine_threads, exchange, request, wait_for
+
+
+def _drivers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == THREAD_NAME]
+
+
+def _preflight(port: int) -> int:
+    return exchange(
+        port,
+        request(
+            "OPTIONS",
+            f"/{BUCKET}/k",
+            [
+                ("Host", "h"),
+                ("Origin", "https://a.example"),
+                ("Access-Control-Request-Method", "GET"),
+            ],
+        ),
+    ).status
+
+
+def test_servers_share_one_thread(engine: Engine) -> None:
+    assert _drivers() == [] or driver().thread is not None  # a session may hold one already
+    before = set(_drivers())
+    endpoints = [CosCorsEndpoint() for _ in range(5)]
+    try:
+        for endpoint in endpoints:
+            endpoint.start()
+        assert [_preflight(e.port) for e in endpoints] == [403] * 5  # no rules: denied
+        assert len(engine_threads()) <= 1
+        assert len(set(_drivers()) | before) == 1
+    finally:
+        for endpoint in endpoints:
+            endpoint.stop()
+    if not before:  # not held: it ended with the last server
+        assert _drivers() == []
+
+
+def test_a_held_driver_keeps_its_thread_across_servers() -> None:
+    with held():
+        thread = driver().thread
+        assert thread is not None
+        assert thread.is_alive()
+        for _ in range(3):
+            with CosCorsEndpoint() as endpoint:
+                assert _preflight(endpoint.port) == 403
+            assert driver().thread is thread
+            assert thread.is_alive()
+    if driver().thread is None:  # nothing else holds it: it ended, joined
+        assert not thread.is_alive()
+
+
+def _blocking_app(release: threading.Event, entered: threading.Event) -> Any:
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        entered.set()
+        release.wait(10)
+        start_response("200 OK", [("Content-Length", "2")])
+        return [b"ok"]
+
+    return app
+
+
+def _always(head: Any, secure: bool) -> bool:
+    return True
+
+
+def test_an_idle_server_stops_while_the_driver_is_busy(serve: Any) -> None:
+    """The stop sequence of a server with nothing in progress runs on the stopping thread: it
+    does not wait for the driver's thread, here stuck in another server's quick answer."""
+    release, entered = threading.Event(), threading.Event()
+    busy = serve(_blocking_app(release, entered), quick=_always)
+    idle = serve(_blocking_app(threading.Event(), threading.Event()), quick=_always)
+    client = Client(busy.port, timeout=10)
+    try:
+        client.send(request("GET", "/", [("Host", "h")]))
+        assert entered.wait(5)
+        started = time.monotonic()
+        idle.stop()
+        stopped_in = time.monotonic() - started
+        assert stopped_in < 0.5, stopped_in
+        assert idle.problems.snapshot() == ()
+        release.set()
+        assert client.answer().body == b"ok"
+    finally:
+        release.set()
+        client.close()
+    busy.stop()
+    assert busy.problems.snapshot() == ()
+
+
+def test_a_stuck_turn_does_not_hold_stop_past_its_deadline(serve: Any) -> None:
+    release, entered = threading.Event(), threading.Event()
+    stuck = serve(_blocking_app(release, entered), quick=_always, stop_timeout=0.3)
+    client = Client(stuck.port, timeout=10)
+    try:
+        client.send(request("GET", "/", [("Host", "h")]))
+        assert entered.wait(5)
+        started = time.monotonic()
+        stuck.stop()
+        stopped_in = time.monotonic() - started
+        assert stopped_in < 0.3 + 0.25 + 0.5, stopped_in
+        (problem,) = stuck.problems.snapshot()
+        assert "did not stop in time" in problem
+    finally:
+        release.set()
+        client.close()
+    # Once the turn ends, the driver's thread finishes the loop and closes what it owned.
+    assert not stuck.server.closed
+    assert wait_for(lambda: stuck.server.closed, 5.0)
+    driver().end_if_idle()  # the thread ends too, unless the session holds it
