@@ -5,6 +5,7 @@ that each test leaves no thread, socket or file open behind it."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import gc
 import hashlib
 import os
@@ -116,13 +117,23 @@ def _exists(fd: str) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def sdk_client(endpoint: CosCorsEndpoint) -> Iterator[Any]:
+    """cos-python-sdk-v5 on ``endpoint`` (no retries; signing with the endpoint's
+    credentials, if any); its connections closed after."""
+    qcloud_cos = pytest.importorskip("qcloud_cos")
+    client = qcloud_cos.CosS3Client(endpoint.cos_config(), retry=0)
+    try:
+        yield client
+    finally:
+        client._session.close()
+
+
 @pytest.fixture
 def sdk(endpoint: CosCorsEndpoint) -> Iterator[Any]:
     """cos-python-sdk-v5 on the endpoint (no retries); its connections closed after."""
-    qcloud_cos = pytest.importorskip("qcloud_cos")
-    client = qcloud_cos.CosS3Client(endpoint.cos_config(), retry=0)
-    yield client
-    client._session.close()
+    with sdk_client(endpoint) as client:
+        yield client
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from pytest_cos_cors.recording import Exchange
 from pytest_cos_cors.request_parsing import SUB_RESOURCES, is_sub_resource, sub_resources
 from pytest_cos_cors.signatures import SignatureCheck
 
-from .conftest import assert_error, call, texts, xml
+from .conftest import assert_error, call, sdk_client, texts, xml
 
 BODY = b"the object's bytes"
 CACHE_BUSTERS = ["_=123", "v=2", "t=1700000000", "_", "V=2&_=1&cb=x"]
@@ -336,10 +336,8 @@ def signed() -> Iterator[CosCorsEndpoint]:
 @pytest.fixture
 def client(signed: CosCorsEndpoint) -> Iterator[Any]:
     """cos-python-sdk-v5 signing with the endpoint's credentials (no retries)."""
-    qcloud_cos = pytest.importorskip("qcloud_cos")
-    sdk = qcloud_cos.CosS3Client(signed.cos_config(), retry=0)
-    yield sdk
-    sdk._session.close()
+    with sdk_client(signed) as sdk:
+        yield sdk
 
 
 def _signature(exchange: Exchange) -> SignatureCheck:

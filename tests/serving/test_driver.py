@@ -80,16 +80,23 @@ def _always(head: Any, secure: bool) -> bool:
     return True
 
 
+def _turn_held(port: int, entered: threading.Event) -> Client:
+    """A client whose request holds the driver's thread in a quick answer (``_blocking_app``)
+    until its release is set."""
+    client = Client(port, timeout=10)
+    client.send(request("GET", "/", [("Host", "h")]))
+    assert entered.wait(5)
+    return client
+
+
 def test_an_idle_server_stops_while_the_driver_is_busy(serve: Any) -> None:
     """The stop sequence of a server with nothing in progress runs on the stopping thread: it
     does not wait for the driver's thread, here stuck in another server's quick answer."""
     release, entered = threading.Event(), threading.Event()
     busy = serve(_blocking_app(release, entered), quick=_always)
     idle = serve(_blocking_app(threading.Event(), threading.Event()), quick=_always)
-    client = Client(busy.port, timeout=10)
+    client = _turn_held(busy.port, entered)
     try:
-        client.send(request("GET", "/", [("Host", "h")]))
-        assert entered.wait(5)
         started = time.monotonic()
         idle.stop()
         stopped_in = time.monotonic() - started
@@ -107,10 +114,8 @@ def test_an_idle_server_stops_while_the_driver_is_busy(serve: Any) -> None:
 def test_a_stuck_turn_does_not_hold_stop_past_its_deadline(serve: Any) -> None:
     release, entered = threading.Event(), threading.Event()
     stuck = serve(_blocking_app(release, entered), quick=_always, stop_timeout=0.3)
-    client = Client(stuck.port, timeout=10)
+    client = _turn_held(stuck.port, entered)
     try:
-        client.send(request("GET", "/", [("Host", "h")]))
-        assert entered.wait(5)
         started = time.monotonic()
         stuck.stop()
         stopped_in = time.monotonic() - started
