@@ -16,6 +16,7 @@ BUCKET_REQUIRED = "A bucket name is required."
 ACCESS_DENIED = "Access Denied."
 BUCKET_EXISTS = "Your previous request to create the named bucket succeeded and you already own it."
 BUCKET_NOT_EMPTY = "The bucket you tried to delete is not empty."
+INVALID_BUCKET_NAME = "The specified bucket is not valid."
 ORIGIN_NEEDED = "Insufficient information. Origin request header needed."
 CORS_FORBIDDEN = (
     "CORSResponse: This CORS request is not allowed. This is usually because the evalution of "

@@ -7,18 +7,23 @@ from __future__ import annotations
 from .. import cos_xml, wire
 from ..addressing import quote_key
 from ..constants import ACLS
-from ..errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, INVALID_ACL
+from ..errors import BUCKET_EXISTS, BUCKET_NOT_EMPTY, INVALID_ACL, INVALID_BUCKET_NAME
+from ..naming import bucket_name_problem
 from .context import Context, Reply, count_argument, encoding, owner
 
 
 def put_bucket(context: Context) -> Reply:
     """PutBucket: a new bucket with the ACL of ``x-cos-acl``/``x-amz-acl`` (``private`` by
-    default); ``409 BucketAlreadyOwnedByYou`` when it exists."""
+    default); ``400 InvalidBucketName`` for a name COS refuses (:mod:`..naming`, the reason
+    in the message), ``409 BucketAlreadyOwnedByYou`` when it exists."""
     headers = context.headers
     acl = headers.get("x-cos-acl") or headers.get("x-amz-acl") or "private"
     if acl not in ACLS:
         return context.error(400, "InvalidArgument", INVALID_ACL)
     region = context.target.region or context.region
+    problem = bucket_name_problem(context.bucket, region)
+    if problem is not None:
+        return context.error(400, "InvalidBucketName", f"{INVALID_BUCKET_NAME} ({problem})")
     if not context.store.add_bucket(context.bucket, region, acl):
         return context.error(409, "BucketAlreadyOwnedByYou", BUCKET_EXISTS)
     return Reply(200)

@@ -33,6 +33,54 @@ def test_create_bucket_then_exists(endpoint: CosCorsEndpoint) -> None:
     assert_error(raw_request(endpoint, "GET", "/", host=OTHER_HOST), 403, *DENIED, f"{OTHER_HOST}/")
 
 
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        (
+            "Other_Bucket-1250000000",
+            "a bucket name holds only lower-case letters, digits and '-' "
+            "(did you mean 'other-bucket-1250000000'?)",
+        ),
+        (
+            "otherbucket",
+            "it must end in -<APPID>, the account's number, as 'examplebucket-1250000000' does "
+            "(did you mean 'otherbucket-1250000000'?)",
+        ),
+        (
+            "-other-1250000000",
+            "the name before the APPID may not start or end with '-' "
+            "(did you mean 'other-1250000000'?)",
+        ),
+    ],
+)
+def test_create_bucket_with_a_name_cos_refuses(
+    endpoint: CosCorsEndpoint, name: str, reason: str
+) -> None:
+    """COS's InvalidBucketName (its error code list); nothing is created."""
+    host = f"127.0.0.1:{endpoint.port}"
+    assert_error(
+        raw_request(endpoint, "PUT", f"/{name}", host=host),
+        400,
+        "InvalidBucketName",
+        f"The specified bucket is not valid. ({reason})",
+        f"{name}.cos.ap-beijing.myqcloud.com/",
+    )
+    assert endpoint.bucket_names() == (BUCKET,)
+
+
+def test_create_bucket_with_a_name_cos_refuses_from_the_sdk(endpoint: CosCorsEndpoint) -> None:
+    qcloud_cos = pytest.importorskip("qcloud_cos")
+    sdk = qcloud_cos.CosS3Client(endpoint.cos_config(), retry=0)
+    try:
+        with pytest.raises(qcloud_cos.cos_exception.CosServiceError) as raised:
+            sdk.create_bucket(Bucket="toolong" * 10 + "-1250000000")
+    finally:
+        sdk._session.close()
+    assert raised.value.get_error_code() == "InvalidBucketName"
+    assert "COS allows" in raised.value.get_error_msg()
+    assert endpoint.bucket_names() == (BUCKET,)
+
+
 def test_create_bucket_path_style_with_acl(endpoint: CosCorsEndpoint) -> None:
     host = f"127.0.0.1:{endpoint.port}"
     assert (
