@@ -76,6 +76,13 @@ def signature_record(check: SignatureCheck | None) -> dict[str, Any] | None:
     }
 
 
+def _preflight_ref(preflight: Exchange | None) -> dict[str, Any] | None:
+    """Where to find the preflight that covered a request: its record's timestamp and path."""
+    if preflight is None:
+        return None
+    return {"timestamp": preflight.timestamp, "path": preflight.path}
+
+
 def exchange_record(exchange: Exchange, test: str, worker: str | None) -> dict[str, Any]:
     """One exchange as the report stores it."""
     decision = exchange.decision
@@ -85,6 +92,9 @@ def exchange_record(exchange: Exchange, test: str, worker: str | None) -> dict[s
         "timestamp": exchange.timestamp,
         "preflight": exchange.is_preflight,
         "operation": exchange.operation,
+        "via": exchange.via,
+        "needs_preflight": exchange.needs_preflight,
+        "covering_preflight": _preflight_ref(exchange.covering_preflight),
         "request": {
             "method": exchange.method,
             "bucket": exchange.bucket,

@@ -51,6 +51,9 @@ RECORD_KEYS = {
     "timestamp",
     "preflight",
     "operation",
+    "via",
+    "needs_preflight",
+    "covering_preflight",
     "request",
     "decision",
     "note",
@@ -73,6 +76,12 @@ def check_record(record: dict[str, Any]) -> None:
     assert isinstance(record["timestamp"], float)
     assert isinstance(record["preflight"], bool)
     assert record["operation"] is None or isinstance(record["operation"], str)
+    assert record["via"] is None or isinstance(record["via"], str)
+    assert isinstance(record["needs_preflight"], bool)
+    covering = record["covering_preflight"]
+    if covering is not None:
+        assert record["needs_preflight"]
+        assert set(covering) == {"timestamp", "path"}
     request = record["request"]
     assert set(request) == {"method", "bucket", "path", "query", "headers"}
     assert isinstance(request["method"], str)
@@ -265,3 +274,43 @@ def test_relative_path_is_from_the_invocation_directory(pytester: pytest.Pyteste
     result.assert_outcomes(passed=1)
     assert json.loads((pytester.path / "r.json").read_text())["exchanges"] == []
     assert not (sub / "r.json").exists()
+
+
+BROWSER_SUITE = """
+import pytest
+import requests
+
+RULE = {"AllowedOrigin": ["https://app.example.com"], "AllowedMethod": ["PUT"]}
+BROWSER = {"Origin": "https://app.example.com", "Sec-Fetch-Mode": "cors"}
+
+@pytest.mark.cors_rules(RULE)
+def test_browser_put_after_its_preflight(cos_cors):
+    sent = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "PUT"}
+    assert requests.options(cos_cors.url_for("b.png"), headers=sent).status_code == 200
+    assert requests.put(cos_cors.url_for("b.png"), data=b"x", headers=BROWSER).status_code == 200
+    assert requests.get(cos_cors.url_for("b.png")).status_code == 200
+
+def test_production_host_intercepted(cos_cors):
+    url = f"https://{cos_cors.bucket_host}/c.png"
+    assert requests.put(url, data=b"y").status_code == 200
+"""
+
+
+def test_records_say_what_a_browser_needed_and_where_a_request_was_sent(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_browser=BROWSER_SUITE)
+    result, document = run_report(pytester)
+    result.assert_outcomes(passed=2)
+    for record in document["exchanges"]:
+        check_record(record)
+    preflight, put, get, intercepted = document["exchanges"]
+    assert (preflight["needs_preflight"], preflight["covering_preflight"]) == (False, None)
+    assert put["needs_preflight"] is True
+    assert put["covering_preflight"] == {
+        "timestamp": preflight["timestamp"],
+        "path": preflight["request"]["path"],
+    }
+    assert (get["needs_preflight"], get["covering_preflight"], get["via"]) == (False, None, None)
+    assert intercepted["operation"] == "PutObject"
+    assert intercepted["via"] == f"{BUCKET}.cos.ap-beijing.myqcloud.com"
