@@ -114,7 +114,7 @@ class Driver:
 
     def release(self) -> None:
         with self._lock:
-            self._holds -= 1
+            self._holds = max(0, self._holds - 1)
         self.end_if_idle()
 
     # -- the thread --------------------------------------------------------------------------
@@ -169,8 +169,8 @@ class Driver:
     def _finish(self, loop: SelectorLoop) -> None:
         """``loop`` said it is done (``loop.lock`` held): it closes what it owns and is driven
         no more."""
+        self._detach(loop)  # first: once it is finished, nothing drives it
         loop.finish()
-        self._detach(loop)
         if loop.abandoned:  # its stopper gave up waiting: nobody else closes them
             loop.close_resources()
 
@@ -212,6 +212,16 @@ _DRIVER = Driver()
 def driver() -> Driver:
     """The process's driver."""
     return _DRIVER
+
+
+def _new_in_child() -> None:
+    """A forked child has none of its parent's threads: it gets a driver of its own, whose
+    thread its first server starts."""
+    global _DRIVER
+    _DRIVER = Driver()
+
+
+os.register_at_fork(after_in_child=_new_in_child)
 
 
 @contextlib.contextmanager

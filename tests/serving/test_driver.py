@@ -5,6 +5,7 @@ thread does not make stop() wait past its deadline."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from typing import Any
@@ -126,6 +127,27 @@ def test_a_stuck_turn_does_not_hold_stop_past_its_deadline(serve: Any) -> None:
         release.set()
         client.close()
     # Once the turn ends, the driver's thread finishes the loop and closes what it owned.
-    assert not stuck.server.closed
     assert wait_for(lambda: stuck.server.closed, 5.0)
     driver().end_if_idle()  # the thread ends too, unless the session holds it
+
+
+def test_a_forked_child_serves_with_a_driver_of_its_own() -> None:
+    """The parent's driver thread (held, as under the fixtures) does not exist in a forked
+    child: the child's endpoint starts a thread of its own and answers."""
+    with held():
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            status = 1
+            try:
+                with CosCorsEndpoint() as endpoint:
+                    status = 0 if _preflight(endpoint.port) == 403 else 2
+            finally:
+                os.write(write, bytes([status]))
+                os._exit(0)
+        os.close(write)
+        try:
+            assert os.read(read, 1) == b"\0"
+        finally:
+            os.close(read)
+            os.waitpid(pid, 0)
