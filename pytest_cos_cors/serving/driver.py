@@ -142,6 +142,8 @@ class Driver:
                 thread = self._thread
                 if thread is None or self._loops or self._holds > 0:
                     return
+                if thread is threading.current_thread():  # a turn stopped the last server:
+                    return  # the thread cannot join itself; the next stop or release ends it
                 self._closing = True
             self._wake()
             thread.join(JOIN_TIMEOUT)
