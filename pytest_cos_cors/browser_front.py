@@ -4,18 +4,19 @@ Chromium reads ``--host-resolver-rules`` once, at launch, while each test's endp
 a port of its own and serves origins the test chooses. So a session's browser is launched with
 :meth:`BrowserFront.browser_args`, which send *every* host name (``localhost`` and
 ``127.0.0.1`` excepted) to the front: an HTTP and HTTPS server of the same engine as the
-endpoints, on a port of its own, that routes each request by ``Host`` to the endpoint
-:meth:`attached <BrowserFront.attach>` now: a served origin's site, COS for a COS host name, and
-nothing at all for any other name.
+endpoints, on a port of its own, that routes each request by ``Host`` to the endpoints
+:meth:`attached <BrowserFront.attach>` now (the test's ``cos_cors``, and those ``make_cos_cors``
+gave it): a served origin's site, COS for a COS host name (the endpoint that has the host's
+bucket, else the first attached), and nothing at all for any other name.
 
 "Nothing at all" is the connection closed without an answer, which a page sees as a network
 error (``TypeError: Failed to fetch``), never as an answer of some other test. It is also what
 a request gets when no endpoint is attached: one that arrives after its test ended (from a
 page that is still open, a timer, a beacon) reaches nothing, and :meth:`BrowserFront.detach`
-first lets the requests of the test's endpoint finish, then closes every connection the browser
+first lets the requests of that endpoint finish, then closes every connection the browser
 opened, so that a kept-alive connection cannot carry a later request to the next test's
-endpoint. A TLS client asking for a name that the attached endpoint does not serve (SNI) is
-refused during the handshake.
+endpoint. A TLS client asking for a name that no attached endpoint serves (SNI) is refused
+during the handshake.
 
 Unlike a TCP relay, the front is no extra hop: the request is answered on the front's own
 worker by the endpoint's WSGI application, and it is recorded in that endpoint's log as if it
@@ -31,12 +32,13 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from . import tls
+from .addressing import host_bucket
 from .recording import Problems
 from .serving import CloseConnection, CosServer
 from .wire import internal_error, protocol_error
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
     from .endpoint import CosCorsEndpoint
 
@@ -68,13 +70,14 @@ class _Counted:
 
 class BrowserFront:
     """The session browser's one address (see the module's text): started by
-    :meth:`start`, it routes to the endpoint of :meth:`attach` until :meth:`detach`."""
+    :meth:`start`, it routes to the endpoints of :meth:`attach` until their :meth:`detach`."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.problems = Problems()
         self._changes = threading.Condition()
-        self._target: CosCorsEndpoint | None = None
-        self._in_flight = 0
+        # The attached endpoints, oldest first (replaced whole), and their requests in flight.
+        self._targets: tuple[CosCorsEndpoint, ...] = ()
+        self._in_flight: dict[int, int] = {}
         self._tls: ssl.SSLContext | None = None
         self._server = CosServer(
             host,
@@ -89,7 +92,7 @@ class BrowserFront:
         self.host = host
 
     def __repr__(self) -> str:
-        return f"<BrowserFront {self.host}:{self.port} target={self._target!r}>"
+        return f"<BrowserFront {self.host}:{self.port} targets={self._targets!r}>"
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -97,9 +100,8 @@ class BrowserFront:
         self._server.start()
 
     def stop(self) -> None:
-        """Stop serving (idempotent); an attached endpoint is detached first."""
-        target = self._target
-        if target is not None:
+        """Stop serving (idempotent); attached endpoints are detached first."""
+        for target in self._targets:
             self.detach(target)
         self._server.stop()
 
@@ -117,30 +119,34 @@ class BrowserFront:
 
     @property
     def target(self) -> CosCorsEndpoint | None:
-        """The endpoint the browser reaches now (``None``: nothing)."""
-        return self._target
+        """The first endpoint the browser reaches now (``None``: nothing)."""
+        targets = self._targets
+        return targets[0] if targets else None
+
+    @property
+    def targets(self) -> tuple[CosCorsEndpoint, ...]:
+        """Every endpoint the browser reaches now, in the order they were attached."""
+        return self._targets
 
     def attach(self, endpoint: CosCorsEndpoint) -> None:
-        """From now on the browser reaches ``endpoint`` (and its served origins); another
-        endpoint attached before is detached first."""
-        previous = self._target
-        if previous is not None and previous is not endpoint:
-            self.detach(previous)
+        """From now on the browser reaches ``endpoint`` (and its served origins) too."""
         with self._changes:
-            self._target = endpoint
+            if endpoint not in self._targets:
+                self._targets = (*self._targets, endpoint)
 
     def detach(self, endpoint: CosCorsEndpoint) -> None:
-        """From now on the browser reaches nothing. Requests being answered by ``endpoint``
+        """From now on the browser no longer reaches ``endpoint``. Its requests being answered
         may finish within its ``stop_timeout`` (those still running then are reported as its
         problems); then every connection the browser has open to the front is closed."""
         with self._changes:
-            if self._target is not endpoint:
+            if endpoint not in self._targets:
                 return
-            self._target = None
+            self._targets = tuple(t for t in self._targets if t is not endpoint)
             deadline = time.monotonic() + endpoint.stop_timeout
-            while self._in_flight and (left := deadline - time.monotonic()) > 0:
+            key = id(endpoint)
+            while self._in_flight.get(key) and (left := deadline - time.monotonic()) > 0:
                 self._changes.wait(left)
-            late = self._in_flight
+            late = self._in_flight.pop(key, 0)
         if late:
             endpoint._problems.add(
                 f"{late} request(s) of the session browser still in progress when the test "
@@ -148,34 +154,35 @@ class BrowserFront:
             )
         self._server.cut_connections()
 
-    def _finished(self) -> None:
+    def _finished(self, key: int) -> None:
         with self._changes:
-            self._in_flight -= 1
+            left = self._in_flight.get(key, 0) - 1
+            if left > 0:
+                self._in_flight[key] = left
+            else:
+                self._in_flight.pop(key, None)
             self._changes.notify_all()
 
     # -- serving -----------------------------------------------------------------------------
 
     def _route(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        scheme, host = environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST", "")
         with self._changes:
-            target = self._target
-            if target is None:
+            chosen = _choose(self._targets, scheme, host)
+            if chosen is None:
                 raise CloseConnection
-            self._in_flight += 1
+            target, app = chosen
+            key = id(target)
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
         try:
-            app = target.sites.browser_route(
-                environ.get("wsgi.url_scheme", "http"), environ.get("HTTP_HOST", "")
-            )
-            if app is None:
-                raise CloseConnection
             result = app(environ, start_response)
         except BaseException:
-            self._finished()
+            self._finished(key)
             raise
-        return _Counted(result, self._finished)
+        return _Counted(result, lambda: self._finished(key))
 
     def _knows(self, name: str) -> ssl.SSLContext | None:
-        target = self._target
-        if target is None or not target.sites.knows_name(name):
+        if not any(target.sites.knows_name(name) for target in self._targets):
             return None
         return tls.identity().context_for(name)
 
@@ -183,3 +190,21 @@ class BrowserFront:
         if self._tls is None:
             self._tls = tls.server_context(self._knows)
         return self._tls
+
+
+def _choose(
+    targets: tuple[CosCorsEndpoint, ...], scheme: str, host: str
+) -> tuple[CosCorsEndpoint, WSGIApplication] | None:
+    """Where a browser's request goes: the first endpoint that serves it as a site of a served
+    origin, else COS on the endpoint that has the host's bucket (the first that answers COS host
+    names when none has it: it says NoSuchBucket); ``None`` when no endpoint answers the host."""
+    routes = [(target, target.sites.browser_route(scheme, host)) for target in targets]
+    answered = [(target, app) for target, app in routes if app is not None]
+    for target, app in answered:
+        if app is not target.sites.cos_app:
+            return target, app
+    bucket = host_bucket(host)
+    for target, app in answered:
+        if bucket is not None and bucket in target.bucket_names():
+            return target, app
+    return answered[0] if answered else None

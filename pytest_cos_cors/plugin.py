@@ -334,7 +334,8 @@ def cos_cors_browser_args(request: pytest.FixtureRequest) -> Iterator[list[str]]
 def make_cos_cors(
     request: pytest.FixtureRequest, cos_cors_settings: Mapping[str, Any], _cos_cors_engine: None
 ) -> Iterator[Callable[..., CosCorsEndpoint]]:
-    """Factory of extra started CosCorsEndpoints (function scope), all stopped at teardown."""
+    """Factory of extra started CosCorsEndpoints (function scope), all stopped at teardown;
+    the session browser (``cos_cors_browser_args``) reaches them during the test."""
     endpoints = request.node.stash.setdefault(_ENDPOINTS, [])
     base = _settings(request.config, cos_cors_settings)
     mine: list[CosCorsEndpoint] = []
@@ -352,10 +353,16 @@ def make_cos_cors(
         interceptions.enter_context(
             _intercepting(endpoint, checked.get(INTERCEPT, False), label)
         )
+        if front is not None:  # the session browser reaches it too during this test
+            front.attach(endpoint)
         return endpoint
 
+    front: BrowserFront | None = request.config.stash.get(_BROWSER_FRONT, None)
     with interceptions:
         yield make
+        if front is not None:
+            for endpoint in mine:
+                front.detach(endpoint)
         _stop_all_then(mine, interceptions)
 
 

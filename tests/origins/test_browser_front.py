@@ -240,15 +240,64 @@ def test_a_request_running_past_stop_timeout_is_the_tests_problem(front: Browser
         endpoint.stop()
 
 
+OTHER = "other-1250000000"
+OTHER_HOST = f"{OTHER}.cos.ap-beijing.myqcloud.com"
+
+
+@pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
+def test_routes_to_every_attached_endpoint(front: BrowserFront, secure: bool) -> None:
+    """The test's endpoint and an extra one (``make_cos_cors``): each bucket's host name reaches
+    the endpoint that has the bucket, each served origin its endpoint; detaching one leaves the
+    other reachable."""
+    with CosCorsEndpoint() as first, CosCorsEndpoint(bucket=OTHER) as second:
+        scheme = "https" if secure else "http"
+        first.serve_origin(f"{scheme}://app.example.com", "<p>app</p>")
+        second.serve_origin(f"{scheme}://admin.example.com", "<p>admin</p>")
+        front.attach(first)
+        front.attach(second)
+        assert front.targets == (first, second)
+        connections = [
+            Connection(front.port, name, secure)
+            for name in (BUCKET_HOST, OTHER_HOST, "app.example.com", "admin.example.com")
+        ]
+        try:
+            mine, other, app, admin = connections
+            assert mine.ask("PUT", BUCKET_HOST, "/a.png", "Content-Length: 0\r\n")[0] == 200
+            assert other.ask("PUT", OTHER_HOST, "/b.png", "Content-Length: 0\r\n")[0] == 200
+            assert app.ask("GET", "app.example.com") == (200, b"<p>app</p>")
+            assert admin.ask("GET", "admin.example.com") == (200, b"<p>admin</p>")
+        finally:
+            for connection in connections:
+                connection.close()
+        assert list(first.objects()) == ["a.png"]
+        assert list(second.objects()) == ["b.png"]
+        front.detach(second)
+        assert front.targets == (first,)
+        still = Connection(front.port, BUCKET_HOST, secure)
+        try:
+            assert still.ask("HEAD", BUCKET_HOST, "/a.png")[0] == 200
+            # The other bucket's host now reaches the first endpoint, which does not have it.
+            assert still.ask("HEAD", OTHER_HOST, "/b.png")[0] == 404
+        finally:
+            still.close()
+        gone = Connection(front.port)
+        try:
+            assert gone.ask("GET", "admin.example.com") == (0, b"")
+        finally:
+            gone.close()
+        front.detach(first)
+
+
 INNER = """
 import socket, re
 import pytest
 
 ARGS = []
 
-def ask(port, origin):
+def ask(port, origin, bucket="examplebucket-1250000000"):
+    host = f"{bucket}.cos.ap-beijing.myqcloud.com"
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
-        s.sendall((f"OPTIONS /a HTTP/1.1\\r\\nHost: {HOST}\\r\\nOrigin: {origin}\\r\\n"
+        s.sendall((f"OPTIONS /a HTTP/1.1\\r\\nHost: {host}\\r\\nOrigin: {origin}\\r\\n"
                    "Access-Control-Request-Method: PUT\\r\\n"
                    "Connection: close\\r\\n\\r\\n").encode())
         return s.recv(100).split(b" ")[1:2]
@@ -276,6 +325,18 @@ def test_without_an_endpoint(front_port):
 
 def test_same_args(cos_cors_browser_args):
     assert ARGS == [cos_cors_browser_args]
+
+@pytest.mark.cors_rules({"AllowedOrigin": ["https://one.example"], "AllowedMethod": ["PUT"]})
+def test_extra_endpoints_too(front_port, cos_cors, make_cos_cors):
+    other = make_cos_cors(bucket="other-1250000000")
+    other.set_rules({"AllowedOrigin": ["https://two.example"], "AllowedMethod": ["PUT"]})
+    assert ask(front_port, "https://one.example") == [b"200"]
+    assert ask(front_port, "https://two.example", "other-1250000000") == [b"200"]
+    assert len(cos_cors.preflights) == 1
+    assert len(other.preflights) == 1
+
+def test_after_the_extra_endpoint(front_port):
+    assert ask(front_port, "https://two.example", "other-1250000000") == []
 """
 
 
@@ -283,6 +344,6 @@ def test_the_fixtures_attach_each_tests_endpoint(
     run_inner: RunInner, pytester: pytest.Pytester
 ) -> None:
     pytester.makepyfile(INNER)
-    result = run_inner("-q")
-    result.assert_outcomes(passed=4)
-    assert re.search(r"4 passed", result.stdout.str())
+    result = run_inner("-q", "-p", "no:randomly")
+    result.assert_outcomes(passed=6)
+    assert re.search(r"6 passed", result.stdout.str())
