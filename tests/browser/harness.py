@@ -1,17 +1,13 @@
 """The browser suite's machinery: a page server, the page's ``fetch()`` and the comparison of
 the browser's verdict with the fake's recorded one (fixtures: ``conftest.py``).
 
-The session browser reaches each test's endpoint through the plugin's front
-(``cos_cors_browser_args``). :class:`TcpRelay` and :func:`session_resolver_args`, the relay it
-replaced, stay only for ``tests/jssdk`` until that suite moves to the front too."""
+The session browser reaches each test's endpoints through the plugin's front
+(``cos_cors_browser_args``), as ``tests/jssdk``'s browser does."""
 
 from __future__ import annotations
 
-import contextlib
 import importlib.util
 import os
-import selectors
-import socket
 import threading
 import urllib.request
 from collections.abc import Mapping, Sequence
@@ -58,136 +54,6 @@ def require_browser(chromium: str = CHROMIUM, environ: Mapping[str, str] = os.en
         pytest.fail(f"browser tests must run in CI: {why}", pytrace=False)
     pytest.skip(f"browser tests skipped: {why}")
 
-
-# --- the relay (tests/jssdk only; superseded by cos_cors_browser_args) ------------------------
-
-
-class _Link:
-    """One relayed connection: two sockets, two pump threads; the last pump closes both."""
-
-    def __init__(self, relay: TcpRelay, down: socket.socket, up: socket.socket) -> None:
-        self.relay = relay
-        self.sockets = (down, up)
-        self._lock = threading.Lock()
-        self._running = 2
-        self.threads = (
-            threading.Thread(target=self._pump, args=(down, up), name="relay-to-endpoint"),
-            threading.Thread(target=self._pump, args=(up, down), name="relay-to-browser"),
-        )
-
-    def start(self) -> None:
-        for thread in self.threads:
-            thread.start()
-
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-            sink.shutdown(socket.SHUT_WR)
-        except OSError:
-            self.shutdown()
-        with self._lock:
-            self._running -= 1
-            last = self._running == 0
-        if last:
-            for sock in self.sockets:
-                sock.close()
-            self.relay._forget(self)
-
-    def shutdown(self) -> None:
-        for sock in self.sockets:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-
-
-class TcpRelay:
-    """Forward each connection accepted on ``127.0.0.1:<port>`` to ``127.0.0.1:<target>``.
-
-    ``retarget(port)`` sets where new connections go (``None``: they are closed at once, which the
-    browser reports as a network error); ``cut()`` closes every open connection and joins its
-    threads; ``close()`` stops the relay: no thread or socket survives it.
-    """
-
-    def __init__(self) -> None:
-        self._listener = socket.create_server(("127.0.0.1", 0))
-        self.port: int = self._listener.getsockname()[1]
-        self._wake_r, self._wake_w = socket.socketpair()
-        self._lock = threading.Lock()
-        self._target: int | None = None
-        self._links: set[_Link] = set()
-        self.accepted = 0
-        self._closed = False
-        self._acceptor = threading.Thread(target=self._accept_loop, name="relay-accept")
-        self._acceptor.start()
-
-    def retarget(self, port: int | None) -> None:
-        with self._lock:
-            self._target = port
-
-    def _accept_loop(self) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._listener, selectors.EVENT_READ)
-            selector.register(self._wake_r, selectors.EVENT_READ)
-            while True:
-                ready = {key.fileobj for key, _ in selector.select()}
-                if self._wake_r in ready:
-                    return
-                try:
-                    down, _ = self._listener.accept()
-                except OSError:
-                    continue
-                self._relay(down)
-
-    def _relay(self, down: socket.socket) -> None:
-        with self._lock:
-            target = self._target
-            self.accepted += 1
-        try:
-            if target is None:
-                raise ConnectionRefusedError("the relay has no target")
-            up = socket.create_connection(("127.0.0.1", target), timeout=5)
-        except OSError:
-            down.close()
-            return
-        up.settimeout(None)
-        down.settimeout(None)
-        for sock in (down, up):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        link = _Link(self, down, up)
-        with self._lock:
-            self._links.add(link)
-        link.start()
-
-    def _forget(self, link: _Link) -> None:
-        with self._lock:
-            self._links.discard(link)
-
-    def cut(self) -> int:
-        """Close every open connection and join its threads; return how many were open."""
-        with self._lock:
-            links = list(self._links)
-        for link in links:
-            link.shutdown()
-        for link in links:
-            for thread in link.threads:
-                thread.join(timeout=5)
-                if thread.is_alive():
-                    raise RuntimeError(f"relay thread {thread.name} did not stop")
-        return len(links)
-
-    def close(self) -> None:
-        if self._closed:
-            return
-        self._closed = True
-        self.retarget(None)
-        self._wake_w.send(b"x")
-        self._acceptor.join(timeout=5)
-        self.cut()
-        for sock in (self._listener, self._wake_r, self._wake_w):
-            sock.close()
-
-
-# --- the pages --------------------------------------------------------------------------------
 
 PAGE = b"<!doctype html><html><head><title>app</title></head><body>app</body></html>"
 
@@ -238,19 +104,6 @@ class BrowserSession:
     browser: Browser
     pages: PageServer
     args: list[str]
-
-
-def session_resolver_args(relay_port: int) -> list[str]:
-    """``CosCorsEndpoint.browser_args()`` of an endpoint, its port swapped for the relay's."""
-    from pytest_cos_cors import CosCorsEndpoint
-
-    with CosCorsEndpoint() as template:
-        args = template.browser_args()
-        target = f"127.0.0.1:{template.port}"
-    swapped = [arg.replace(target, f"127.0.0.1:{relay_port}") for arg in args]
-    if swapped == args:
-        raise AssertionError(f"browser_args() does not name 127.0.0.1:{template.port}: {args}")
-    return swapped
 
 
 # --- what a test drives -----------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """The browser SDK ``cos-js-sdk-v5`` (from npm, ``package-lock.json``) in headless Chromium, against
 the test's ``cos_cors`` endpoint.
 
-One Chromium for the package, as in ``tests/browser``: it is launched with the flags of
-``CosCorsEndpoint.browser_args()``, the endpoint's port swapped for a relay's
-(``browser.harness.TcpRelay``) that each test points at its own ``cos_cors``; each test opens a
-fresh context (its own preflight cache, HTTP cache and localStorage). A small page server serves a
+One Chromium for the package, as in ``tests/browser``: it is launched with the plugin's
+``cos_cors_browser_args`` (every host name to the session's front, which routes to the endpoints
+of the test running now); each test opens a fresh context (its own preflight cache, HTTP cache and
+localStorage). A small page server serves a
 blank page and the SDK's browser build (``node_modules/cos-js-sdk-v5/dist/cos-js-sdk-v5.min.js``)
 on ``http://<name>.localhost:PORT``, so the SDK reaches
 ``http://<bucket>.cos.<region>.myqcloud.com`` exactly as in production, cross-origin to the page.
@@ -29,14 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser.harness import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PageServer,
-    TcpRelay,
-    browser_unavailable,
-    session_resolver_args,
-)
+from browser.harness import CHROMIUM, CHROMIUM_ARGS, PageServer, browser_unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -136,30 +129,28 @@ class SdkPageServer(PageServer):
 class JsSdkSession:
     playwright: Playwright
     browser: Browser
-    relay: TcpRelay
     pages: SdkPageServer
 
 
 # Package scope: one sync Playwright at a time, and tests/browser has its own.
 @pytest.fixture(scope="package")
 def jssdk_session(request: pytest.FixtureRequest) -> Iterator[JsSdkSession]:
-    """pytest-playwright's Playwright, one headless Chromium, the relay and the page server
-    (package scope). A process runs one sync Playwright at a time: every suite takes the
-    session's."""
+    """pytest-playwright's Playwright, one headless Chromium on the session's front, and the
+    page server (package scope). A process runs one sync Playwright at a time: every suite
+    takes the session's."""
     require_jssdk()
     playwright = request.getfixturevalue("playwright")
-    relay = TcpRelay()
+    front_args: list[str] = request.getfixturevalue("cos_cors_browser_args")
     pages = SdkPageServer(SDK_DIST.read_bytes())
     try:
-        args = [*CHROMIUM_ARGS, *session_resolver_args(relay.port)]
+        args = [*CHROMIUM_ARGS, *front_args]
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
         try:
-            yield JsSdkSession(playwright, browser, relay, pages)
+            yield JsSdkSession(playwright, browser, pages)
         finally:
             browser.close()
     finally:
         pages.close()
-        relay.close()
 
 
 # --- what a test drives ---------------------------------------------------------------------------
@@ -317,14 +308,12 @@ def counted(operations: Sequence[str | None]) -> dict[str | None, int]:
 @pytest.fixture
 def sdk_page(jssdk_session: JsSdkSession, cos_cors: CosCorsEndpoint) -> Iterator[SdkPage]:
     """A page of ``http://app.localhost:PORT`` with the SDK loaded, in a fresh browser context,
-    whose COS host names reach this test's ``cos_cors``; the bucket has Tencent's recommended
-    browser rule for that origin.
+    whose COS host names reach this test's ``cos_cors`` (the plugin attaches it to the front);
+    the bucket has Tencent's recommended browser rule for that origin.
 
-    Teardown closes the context (its connections and caches go with it), then cuts whatever the
-    relay still holds, before ``cos_cors`` stops.
+    Teardown closes the context (its connections and caches go with it) before ``cos_cors``
+    stops and is detached from the front.
     """
-    relay = jssdk_session.relay
-    relay.retarget(cos_cors.port)
     context = jssdk_session.browser.new_context()
     try:
         sdk = SdkPage(context.new_page(), context, jssdk_session.pages, cos_cors)
@@ -333,5 +322,3 @@ def sdk_page(jssdk_session: JsSdkSession, cos_cors: CosCorsEndpoint) -> Iterator
         yield sdk
     finally:
         context.close()
-        relay.retarget(None)
-        relay.cut()
