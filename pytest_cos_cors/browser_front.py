@@ -18,6 +18,11 @@ opened, so that a kept-alive connection cannot carry a later request to the next
 endpoint. A TLS client asking for a name that no attached endpoint serves (SNI) is refused
 during the handshake.
 
+What reached nothing while endpoints were attached (a request for a host no endpoint serves, a
+TLS handshake for such a name) is remembered for the test (:attr:`BrowserFront.unrouted`, from
+the first endpoint attached on): the report of a failed test lists it, since the page saw only
+a network error.
+
 Unlike a TCP relay, the front is no extra hop: the request is answered on the front's own
 worker by the endpoint's WSGI application, and it is recorded in that endpoint's log as if it
 had come to the endpoint's port.
@@ -43,6 +48,9 @@ if TYPE_CHECKING:
     from .endpoint import CosCorsEndpoint
 
 __all__ = ["BrowserFront"]
+
+#: How many requests that reached nothing a test's record keeps (the first ones).
+UNROUTED_KEPT = 20
 
 
 class _Counted:
@@ -78,6 +86,7 @@ class BrowserFront:
         # The attached endpoints, oldest first (replaced whole), and their requests in flight.
         self._targets: tuple[CosCorsEndpoint, ...] = ()
         self._in_flight: dict[int, int] = {}
+        self._unrouted: list[str] = []
         self._tls: ssl.SSLContext | None = None
         self._server = CosServer(
             host,
@@ -129,10 +138,26 @@ class BrowserFront:
         return self._targets
 
     def attach(self, endpoint: CosCorsEndpoint) -> None:
-        """From now on the browser reaches ``endpoint`` (and its served origins) too."""
+        """From now on the browser reaches ``endpoint`` (and its served origins) too. The first
+        endpoint attached (a test begins) clears :attr:`unrouted`."""
         with self._changes:
+            if not self._targets:
+                self._unrouted.clear()
             if endpoint not in self._targets:
                 self._targets = (*self._targets, endpoint)
+
+    @property
+    def unrouted(self) -> tuple[str, ...]:
+        """What the browser asked for that reached nothing since the first endpoint was
+        attached: ``"GET https://api.example.com/v1/upload"``, ``"TLS to api.example.com"``
+        (the first :data:`UNROUTED_KEPT`, each once)."""
+        with self._changes:
+            return tuple(self._unrouted)
+
+    def _note_unrouted(self, text: str) -> None:
+        """Remember ``text`` (``_changes`` held) while a test's endpoints are attached."""
+        if self._targets and text not in self._unrouted and len(self._unrouted) < UNROUTED_KEPT:
+            self._unrouted.append(text)
 
     def detach(self, endpoint: CosCorsEndpoint) -> None:
         """From now on the browser no longer reaches ``endpoint``. Its requests being answered
@@ -170,6 +195,9 @@ class BrowserFront:
         with self._changes:
             chosen = _choose(self._targets, scheme, host)
             if chosen is None:
+                method = environ.get("REQUEST_METHOD", "GET")
+                path = environ.get("PATH_INFO", "/")
+                self._note_unrouted(f"{method} {scheme}://{host}{path}")
                 raise CloseConnection
             target, app = chosen
             key = id(target)
@@ -183,6 +211,8 @@ class BrowserFront:
 
     def _knows(self, name: str) -> ssl.SSLContext | None:
         if not any(target.sites.knows_name(name) for target in self._targets):
+            with self._changes:
+                self._note_unrouted(f"TLS to {name}")
             return None
         return tls.identity().context_for(name)
 

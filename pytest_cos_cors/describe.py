@@ -181,6 +181,18 @@ def numbered(
 _COS_DOMAINS = (".myqcloud.com", ".tencentcos.cn")
 
 
+def unrouted_lines(asked: Sequence[str]) -> list[str]:
+    """What the session browser asked for that reached no endpoint of the test (the page saw
+    only a network error), and what would have served it."""
+    return [
+        f"the session browser asked for {len(asked)} thing(s) no endpoint of this test serves "
+        "(the page saw a network error, not an answer):",
+        *(f"  {item}" for item in asked),
+        "  (a page's origin is served with serve_origin(); a bucket's host name reaches the "
+        "endpoint that has the bucket, from cos_cors or make_cos_cors)",
+    ]
+
+
 def production_host(host: str | None) -> str | None:
     """The production COS host name a request was addressed to (its ``Host`` header, when that
     is a COS host name without a port), lower-cased; ``None`` otherwise. The log records it as

@@ -97,13 +97,16 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A failed test's report gets a ``cos_cors`` section listing its endpoints' exchanges."""
+    """A failed test's report gets a ``cos_cors`` section listing its endpoints' exchanges (and
+    what the session browser asked for that none of them serves)."""
     report: pytest.TestReport = yield
     endpoints = item.stash.get(_ENDPOINTS, None)
     if endpoints and report.failed and report.when in ("call", "teardown"):
         from .report import describe_exchanges
 
-        report.sections.append(("cos_cors", describe_exchanges(endpoints)))
+        front = item.config.stash.get(_BROWSER_FRONT, None)
+        unrouted = () if front is None else front.unrouted
+        report.sections.append(("cos_cors", describe_exchanges(endpoints, unrouted=unrouted)))
     return report
 
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from .describe import RecordedExchange as RecordedExchange
-from .describe import numbered
+from .describe import numbered, unrouted_lines
 from .describe import report_entry as describe_exchange
 
 #: How many exchanges a report section lists per endpoint before it says how many it left out.
@@ -26,14 +26,19 @@ class HasExchanges(Protocol):
     def exchanges(self) -> Sequence[RecordedExchange]: ...
 
 
-def describe_exchanges(endpoints: Iterable[HasExchanges], limit: int = LISTED) -> str:
-    """One block per endpoint: its URL and count, then its first ``limit`` exchanges."""
+def describe_exchanges(
+    endpoints: Iterable[HasExchanges], limit: int = LISTED, unrouted: Sequence[str] = ()
+) -> str:
+    """One block per endpoint: its URL and count, then its first ``limit`` exchanges; then
+    what the session browser asked for that reached none of them (``unrouted``)."""
     blocks = []
     for endpoint in endpoints:
         exchanges = list(endpoint.exchanges)
         lines = [f"endpoint {endpoint.url}: {len(exchanges)} exchange(s)"]
         lines.extend(numbered(exchanges, limit, describe_exchange))
         blocks.append("\n".join(lines))
+    if unrouted:
+        blocks.append("\n".join(unrouted_lines(unrouted)))
     return "\n".join(blocks)
 
 

@@ -288,6 +288,36 @@ def test_routes_to_every_attached_endpoint(front: BrowserFront, secure: bool) ->
         front.detach(first)
 
 
+@pytest.mark.parametrize("secure", [False, True], ids=["http", "https"])
+def test_what_reached_nothing_is_remembered_for_the_test(
+    front: BrowserFront, two: tuple[CosCorsEndpoint, CosCorsEndpoint], secure: bool
+) -> None:
+    first, second = two
+    front.attach(first)
+    if secure:
+        with pytest.raises(ssl.SSLError):
+            Connection(front.port, "api.example.com", secure=True)
+        expected = ("TLS to api.example.com",)
+    else:
+        connection = Connection(front.port)
+        try:
+            assert connection.ask("POST", "api.example.com", "/v1/upload") == (0, b"")
+        finally:
+            connection.close()
+        expected = ("POST http://api.example.com/v1/upload",)
+    cos = Connection(front.port, BUCKET_HOST, secure)
+    try:
+        assert preflight(cos) == 403  # routed: not remembered
+    finally:
+        cos.close()
+    assert front.unrouted == expected
+    front.detach(first)
+    assert front.unrouted == expected  # still there for the failed test's report
+    front.attach(second)  # the next test
+    assert front.unrouted == ()
+    front.detach(second)
+
+
 INNER = """
 import socket, re
 import pytest
@@ -347,3 +377,34 @@ def test_the_fixtures_attach_each_tests_endpoint(
     result = run_inner("-q", "-p", "no:randomly")
     result.assert_outcomes(passed=6)
     assert re.search(r"6 passed", result.stdout.str())
+
+
+UNROUTED = """
+import re, socket
+
+def test_page_asks_an_api_nobody_serves(cos_cors_browser_args, cos_cors):
+    port = int(re.search(r"MAP \\* 127.0.0.1:(\\d+)", cos_cors_browser_args[0]).group(1))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET /v1/token HTTP/1.1\\r\\nHost: api.example.com\\r\\n\\r\\n")
+        assert s.recv(100) == b""
+    assert False, "the page got a network error"
+"""
+
+
+def test_a_failed_tests_report_lists_what_reached_nothing(
+    run_inner: RunInner, pytester: pytest.Pytester
+) -> None:
+    pytester.makepyfile(UNROUTED)
+    result = run_inner()
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*- cos_cors -*",
+            "endpoint http://127.0.0.1:*: 0 exchange(s)",
+            "the session browser asked for 1 thing(s) no endpoint of this test serves (the page "
+            "saw a network error, not an answer):",
+            "  GET http://api.example.com/v1/token",
+            "  (a page's origin is served with serve_origin(); a bucket's host name reaches the "
+            "endpoint that has the bucket, from cos_cors or make_cos_cors)",
+        ]
+    )
