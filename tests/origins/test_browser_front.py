@@ -314,7 +314,7 @@ def test_what_reached_nothing_is_remembered_for_the_test(
     front.detach(first)
     assert front.unrouted == expected  # still there for the failed test's report
     front.attach(second)  # the next test
-    assert front.unrouted == ()
+    assert not front.unrouted
     front.detach(second)
 
 
