@@ -58,6 +58,15 @@ class Connection:
         self.sock.close()
 
 
+def reaches_nothing(port: int, host: str, method: str = "GET", path: str = "/") -> bool:
+    """Whether a plain request for ``host`` gets its connection closed without an answer."""
+    connection = Connection(port)
+    try:
+        return connection.ask(method, host, path) == (0, b"")
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def front() -> Iterator[BrowserFront]:
     made = BrowserFront()
@@ -123,17 +132,9 @@ def test_any_other_name_reaches_nothing(
     if secure:
         with pytest.raises(ssl.SSLError):
             Connection(front.port, "example.com", secure=True)
-    connection = Connection(front.port)
-    try:
-        assert connection.ask("GET", "example.com") == (0, b"")
-    finally:
-        connection.close()
+    assert reaches_nothing(front.port, "example.com")
     # The served host under another scheme reaches nothing either (not a 421 of some endpoint).
-    plain = Connection(front.port)
-    try:
-        assert plain.ask("GET", "app.example.com") == (0, b"")
-    finally:
-        plain.close()
+    assert reaches_nothing(front.port, "app.example.com")
     assert first.exchanges == ()
 
 
@@ -280,11 +281,7 @@ def test_routes_to_every_attached_endpoint(front: BrowserFront, secure: bool) ->
             assert still.ask("HEAD", OTHER_HOST, "/b.png")[0] == 404
         finally:
             still.close()
-        gone = Connection(front.port)
-        try:
-            assert gone.ask("GET", "admin.example.com") == (0, b"")
-        finally:
-            gone.close()
+        assert reaches_nothing(front.port, "admin.example.com")
         front.detach(first)
 
 
@@ -299,11 +296,7 @@ def test_what_reached_nothing_is_remembered_for_the_test(
             Connection(front.port, "api.example.com", secure=True)
         expected = ("TLS to api.example.com",)
     else:
-        connection = Connection(front.port)
-        try:
-            assert connection.ask("POST", "api.example.com", "/v1/upload") == (0, b"")
-        finally:
-            connection.close()
+        assert reaches_nothing(front.port, "api.example.com", "POST", "/v1/upload")
         expected = ("POST http://api.example.com/v1/upload",)
     cos = Connection(front.port, BUCKET_HOST, secure)
     try:
