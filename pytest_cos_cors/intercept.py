@@ -15,6 +15,14 @@ put back, by identity) when the last one ends; outside any interception nothing 
   checked. Every other handshake, and every handshake a client makes with verification off,
   goes through the client's own context untouched: no CA bundle is changed, so the test
   authority cannot vouch for any other host, during the test or after it.
+- ``ssl.SSLContext.wrap_bio``, the handshake of asyncio clients (``asyncio.open_connection``,
+  ``aiohttp``), which has no socket to look at: a client handshake whose
+  server name is a COS host name is made with that same context. While an interception is
+  active such a name resolves to the fake; a client that reaches COS some other way (its own
+  DNS resolver, a proxy) fails verification instead of reaching the real service. Every other
+  name goes through the client's own context untouched. (Clients on anyio, such as
+  ``httpx.AsyncClient``, keep the port they asked for and take only the address from the
+  resolver: they miss the fake's port, and are not covered.)
 
 A thread that a test started and that is still running when the interception ends is
 remembered: when it later resolves a COS host name while no interception is active it gets
@@ -226,15 +234,45 @@ def _wrap_socket(
     )
 
 
+def _wrap_bio(
+    self: ssl.SSLContext,
+    incoming: ssl.MemoryBIO,
+    outgoing: ssl.MemoryBIO,
+    server_side: bool = False,
+    server_hostname: str | bytes | None = None,
+    session: Any = None,
+) -> Any:
+    context = self
+    name = _host_text(server_hostname)
+    if (
+        not server_side
+        and name is not None
+        and self.verify_mode != ssl.CERT_NONE
+        and _INTERCEPTED.match(name) is not None
+        and _active
+    ):
+        context = tls.client_context()
+    return _originals["wrap_bio"](
+        context,
+        incoming,
+        outgoing,
+        server_side=server_side,
+        server_hostname=server_hostname,
+        session=session,
+    )
+
+
 def _install() -> None:
     _originals["getaddrinfo"] = socket.getaddrinfo
     _originals["gethostbyname"] = socket.gethostbyname
     _originals["gethostbyname_ex"] = socket.gethostbyname_ex
     _originals["wrap_socket"] = ssl.SSLContext.wrap_socket
+    _originals["wrap_bio"] = ssl.SSLContext.wrap_bio
     socket.getaddrinfo = _getaddrinfo
     socket.gethostbyname = _refuse_portless("gethostbyname")
     socket.gethostbyname_ex = _refuse_portless("gethostbyname_ex")
     ssl.SSLContext.wrap_socket = _wrap_socket  # type: ignore[method-assign]
+    ssl.SSLContext.wrap_bio = _wrap_bio  # type: ignore[method-assign]
     _originals["installed"] = True
 
 
@@ -243,6 +281,7 @@ def _uninstall() -> None:
     socket.gethostbyname = _originals["gethostbyname"]
     socket.gethostbyname_ex = _originals["gethostbyname_ex"]
     ssl.SSLContext.wrap_socket = _originals["wrap_socket"]  # type: ignore[method-assign]
+    ssl.SSLContext.wrap_bio = _originals["wrap_bio"]  # type: ignore[method-assign]
     # ``_originals`` is kept: a call that began just before this still finds its original.
 
 

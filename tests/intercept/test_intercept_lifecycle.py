@@ -20,11 +20,11 @@ from pytest_cos_cors.intercept import InterceptConflictError, intercepting
 ORIGINALS = """
 import socket, ssl
 ORIGINALS = (socket.getaddrinfo, socket.gethostbyname, socket.gethostbyname_ex,
-             ssl.SSLContext.wrap_socket)
+             ssl.SSLContext.wrap_socket, ssl.SSLContext.wrap_bio)
 
 def current():
     return (socket.getaddrinfo, socket.gethostbyname, socket.gethostbyname_ex,
-            ssl.SSLContext.wrap_socket)
+            ssl.SSLContext.wrap_socket, ssl.SSLContext.wrap_bio)
 """
 
 
@@ -34,6 +34,7 @@ def _current() -> tuple[Any, ...]:
         socket.gethostbyname,
         socket.gethostbyname_ex,
         ssl.SSLContext.wrap_socket,
+        ssl.SSLContext.wrap_bio,
     )
 
 
@@ -64,6 +65,7 @@ def test_patched_only_inside_and_restored_by_identity(
         assert intercepting()
         assert socket.getaddrinfo is not before[0]
         assert ssl.SSLContext.wrap_socket is not before[3]
+        assert ssl.SSLContext.wrap_bio is not before[4]
         assert (
             requests.get(endpoint.cos_url_for("x", scheme="https"), timeout=10).status_code == 404
         )
