@@ -133,7 +133,8 @@ class CosCorsEndpoint(AssertionsMixin):
         return self._server is not None
 
     def start(self) -> None:
-        """Bind and serve from a background thread; returns at once."""
+        """Bind and serve from the process's serving thread (started if it does not run);
+        returns at once."""
         with self._lifecycle:
             if self._server is not None:
                 raise RuntimeError("the endpoint is already running")
