@@ -165,7 +165,9 @@ class CosCorsEndpoint(AssertionsMixin):
 
     def stop(self) -> None:
         """Stop serving: requests in flight finish (or are cut off after ``stop_timeout`` and
-        reported by :meth:`check`), every thread is joined and the socket closed. Idempotent."""
+        reported by :meth:`check`), the endpoint's worker threads are joined and its sockets
+        closed; the process's serving thread ends too when this was the last endpoint and the
+        fixtures do not keep it for the session. Idempotent."""
         with self._lifecycle:
             server, self._server = self._server, None
             if server is not None:
