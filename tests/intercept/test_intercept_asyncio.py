@@ -7,11 +7,38 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+import threading
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
 
 import pytest
 from values import BUCKET, BUCKET_HOST
 
 from pytest_cos_cors.endpoint import CosCorsEndpoint
+
+T = TypeVar("T")
+
+
+def run(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """``asyncio.run(make())`` in a thread of its own, as a backend runs its event loop: this
+    process's main thread may have a loop running already (Playwright's sync API keeps one while
+    the session's browser tests run)."""
+    results: list[T] = []
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            results.append(asyncio.run(make()))
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive(), "the event loop did not finish"
+    if errors:
+        raise errors[0]
+    return results[0]
 
 
 async def _get(host: str, path: str, context: ssl.SSLContext) -> bytes:
@@ -30,7 +57,7 @@ def test_asyncio_streams_on_the_production_url(cos_cors: CosCorsEndpoint) -> Non
 
     put = requests.put(f"https://{BUCKET_HOST}/async.txt", data=b"from asyncio", timeout=10)
     assert put.status_code == 200
-    answer = asyncio.run(_get(BUCKET_HOST, "/async.txt", ssl.create_default_context()))
+    answer = run(lambda: _get(BUCKET_HOST, "/async.txt", ssl.create_default_context()))
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 200 OK"), head
     assert body == b"from asyncio"
@@ -49,7 +76,7 @@ def test_aiohttp_on_the_production_url(cos_cors: CosCorsEndpoint) -> None:
             async with session.get(url) as get:
                 return put.status, get.status, await get.read()
 
-    assert asyncio.run(journey()) == (200, 200, b"aiohttp")
+    assert run(journey) == (200, 200, b"aiohttp")
     assert cos_cors.objects() == {"reports/a.txt": b"aiohttp"}
     assert {e.via for e in cos_cors.exchanges} == {BUCKET_HOST}
 
@@ -69,12 +96,12 @@ def test_other_names_keep_the_clients_context(cos_cors: CosCorsEndpoint) -> None
         await writer.wait_closed()
 
     with pytest.raises(ssl.SSLCertVerificationError):
-        asyncio.run(handshake())
+        run(handshake)
 
 
 def test_an_asyncio_client_without_verification_stays_so(cos_cors: CosCorsEndpoint) -> None:
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
-    answer = asyncio.run(_get(BUCKET_HOST, f"/{BUCKET}-none", context))
+    answer = run(lambda: _get(BUCKET_HOST, f"/{BUCKET}-none", context))
     assert answer.startswith(b"HTTP/1.1 404")
