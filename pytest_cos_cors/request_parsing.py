@@ -172,12 +172,6 @@ def sub_resources(args: Iterable[str]) -> list[str]:
     return found
 
 
-def sub_resource(args: Iterable[str]) -> str | None:
-    """The first query key that names a sub-resource (``cors``, ``acl``...), if any."""
-    found = sub_resources(args)
-    return found[0] if found else None
-
-
 def environ_headers(environ: WSGIEnvironment) -> list[tuple[str, str]]:
     """``Request(environ).headers.items()``: the same names, values and order, built directly."""
     pairs = []
