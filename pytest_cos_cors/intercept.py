@@ -204,6 +204,19 @@ def _intercepted_peer(sock: Any) -> bool:
     return any(registration.address == address for registration in _active)
 
 
+def _verifies_cos_name(
+    context: ssl.SSLContext, server_side: bool, server_hostname: str | bytes | None
+) -> bool:
+    """Whether a handshake is a client's, verifying, with a COS host name."""
+    name = _host_text(server_hostname)
+    return (
+        not server_side
+        and name is not None
+        and context.verify_mode != ssl.CERT_NONE
+        and _INTERCEPTED.match(name) is not None
+    )
+
+
 def _wrap_socket(
     self: ssl.SSLContext,
     sock: Any,
@@ -214,14 +227,7 @@ def _wrap_socket(
     session: Any = None,
 ) -> Any:
     context = self
-    name = _host_text(server_hostname)
-    if (
-        not server_side
-        and name is not None
-        and self.verify_mode != ssl.CERT_NONE
-        and _INTERCEPTED.match(name) is not None
-        and _intercepted_peer(sock)
-    ):
+    if _verifies_cos_name(self, server_side, server_hostname) and _intercepted_peer(sock):
         context = tls.client_context()
     return _originals["wrap_socket"](
         context,
@@ -243,14 +249,7 @@ def _wrap_bio(
     session: Any = None,
 ) -> Any:
     context = self
-    name = _host_text(server_hostname)
-    if (
-        not server_side
-        and name is not None
-        and self.verify_mode != ssl.CERT_NONE
-        and _INTERCEPTED.match(name) is not None
-        and _active
-    ):
+    if _verifies_cos_name(self, server_side, server_hostname) and _active:
         context = tls.client_context()
     return _originals["wrap_bio"](
         context,
