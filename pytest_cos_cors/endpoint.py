@@ -157,10 +157,8 @@ class CosCorsEndpoint(AssertionsMixin):
         """What the server may answer on its selector thread: a COS request whose operation is
         quick (:func:`~.operations.router.is_quick`); never a served origin's site, whose
         application may take its time or call this endpoint back."""
-        if self._sites.hosts:
-            host = next((v for n, v in head.fields if n.lower() == "host"), "")
-            if self._sites.claims("https" if secure else "http", host):
-                return False
+        if self._sites.claims("https" if secure else "http", head.host):
+            return False
         return is_quick(head.method, head.target.partition("?")[2], (n for n, _ in head.fields))
 
     def stop(self) -> None:
@@ -239,7 +237,7 @@ class CosCorsEndpoint(AssertionsMixin):
         """``http://127.0.0.1:PORT``, without a trailing slash."""
         if self._port == 0:
             raise RuntimeError("the endpoint has no port yet: start() it first")
-        return f"http://{self._url_host()}:{self._port}"
+        return f"http://{self._host_in_url}:{self._port}"
 
     @property
     def bucket_host(self) -> str:
@@ -266,9 +264,6 @@ class CosCorsEndpoint(AssertionsMixin):
         host = bucket_host(bucket or self._bucket, self._region)
         return f"{scheme}://{host}/{quote_key(key.lstrip('/'))}"
 
-    def _url_host(self) -> str:
-        return self._host_in_url
-
     def browser_args(self) -> list[str]:
         """Chromium flags for a browser of this endpoint alone: ``--host-resolver-rules``
         mapping ``*.myqcloud.com``, ``*.tencentcos.cn`` and the host of every origin served so
@@ -278,7 +273,7 @@ class CosCorsEndpoint(AssertionsMixin):
         hash of the fake's one key, so that Chromium accepts the fake's certificates for any
         of these names, and no other certificate error. For one browser shared by a whole
         session, use the ``cos_cors_browser_args`` fixture instead."""
-        target = f"{self._url_host()}:{self.port}"
+        target = f"{self._host_in_url}:{self.port}"
         rules = [
             f"MAP *.myqcloud.com {target}",
             f"MAP *.tencentcos.cn {target}",

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import parse_qsl
 
 from ..errors import not_implemented_header, not_implemented_operation
 from ..request_parsing import sub_resources
@@ -126,7 +126,7 @@ def is_quick(method: str, query: str, headers: Iterable[str]) -> bool:
     bucket; a request that routes to nothing is quick (its answer is a refusal)."""
     if method not in _SLOW_METHODS:
         return True
-    keys = (unquote(part.partition("=")[0]) for part in query.split("&") if part)
+    keys = (name for name, _ in parse_qsl(query, keep_blank_values=True))
     names = frozenset(name.lower() for name in sub_resources(keys))
     copying = method == "PUT" and any(h.lower() in COPY_SOURCE for h in headers)
     return (method, names, copying) not in _SLOW

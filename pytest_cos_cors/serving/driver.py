@@ -35,15 +35,16 @@ JOIN_TIMEOUT = 10.0
 
 class Driver:
     def __init__(self) -> None:
-        self._lock = threading.Lock()  # _loops, _holds, _closing
+        self._lock = threading.Lock()  # _loops, _holds, _generation
         self._lifecycle = threading.Lock()  # starting and ending the thread
         self._loops: dict[int, SelectorLoop] = {}
         self._holds = 0
         self._thread: threading.Thread | None = None
         self._epoll: select.epoll | None = None
         self._wake_fd = -1  # an eventfd
-        self._closing = False
-        self._generation = 0  # one per thread started: an abandoned thread sees it change
+        # Changes when a thread is started or told to end: a thread whose generation is over
+        # (ended, or abandoned with a stuck turn) stops at its next look.
+        self._generation = 0
 
     @property
     def driving(self) -> int:
@@ -126,7 +127,6 @@ class Driver:
         self._epoll = select.epoll()
         self._wake_fd = os.eventfd(0, os.EFD_NONBLOCK | os.EFD_CLOEXEC)
         self._epoll.register(self._wake_fd, select.EPOLLIN)
-        self._closing = False
         self._generation += 1
         thread = threading.Thread(
             target=self._run, args=(self._generation,), name=THREAD_NAME, daemon=True
@@ -144,7 +144,7 @@ class Driver:
                     return
                 if thread is threading.current_thread():  # a turn stopped the last server:
                     return  # the thread cannot join itself; the next stop or release ends it
-                self._closing = True
+                self._generation += 1
             self._wake()
             thread.join(JOIN_TIMEOUT)
             if not thread.is_alive():
@@ -181,7 +181,7 @@ class Driver:
         assert epoll is not None
         while True:
             with self._lock:
-                if self._closing or self._generation != generation:
+                if self._generation != generation:
                     return
                 loops = list(self._loops.values())
             now = time.monotonic()

@@ -64,7 +64,8 @@ class Limits:
 class RequestHead:
     """A parsed request head. ``target`` and field values are the bytes sent, read as Latin-1
     (as http.server did); ``content_length`` is ``None`` without a length, ``chunked`` tells the
-    chunked coding; ``keep_alive`` is what the request asks (RFC 9112 §9.3)."""
+    chunked coding; ``keep_alive`` is what the request asks (RFC 9112 §9.3); ``host`` is the
+    ``Host`` field's value (``""`` without one)."""
 
     method: str
     target: str
@@ -76,6 +77,7 @@ class RequestHead:
     chunked: bool
     keep_alive: bool
     expect_continue: bool
+    host: str = ""
 
     @property
     def has_body(self) -> bool:
@@ -236,6 +238,7 @@ def _framed(
         chunked=chunked,
         keep_alive=keep_alive,
         expect_continue=expect and minor >= 1,
+        host=hosts[0].decode("latin-1") if hosts else "",
     )
 
 
