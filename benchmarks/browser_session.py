@@ -39,6 +39,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from .common import PYTEST
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: Debian's package of Chromium's old headless shell (``apt-get install chromium-headless-shell``):
@@ -202,20 +204,7 @@ def browser_suite(tests: int, chromium: str) -> tuple[list[float], float, str]:
         env.pop("PYTEST_ADDOPTS", None)
         started = time.perf_counter()
         done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pytest",
-                "-q",
-                "-p",
-                "no:cacheprovider",
-                "-p",
-                "no:benchmark",
-                "-p",
-                "no:randomly",
-                "-W",
-                "error",
-            ],
+            [*PYTEST, "-W", "error"],
             cwd=folder,
             env=env,
             capture_output=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import statistics
 import sys
 from collections.abc import Sequence
@@ -37,6 +38,34 @@ class Section:
         row = Row(self.title, name, value, **kwargs)  # type: ignore[arg-type]
         self.rows.append(row)
         return row
+
+
+#: ``python -m pytest`` for a generated suite in a subprocess: quiet, no cache directory written,
+#: neither pytest-randomly (a suite runs in its own order) nor pytest-benchmark.
+PYTEST = (
+    sys.executable,
+    "-m",
+    "pytest",
+    "-q",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:randomly",
+    "-p",
+    "no:benchmark",
+)
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident memory (``VmHWM``; ``ru_maxrss`` where /proc is missing)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def median(values: Sequence[float]) -> float:

@@ -28,6 +28,7 @@ from pathlib import Path
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.common import PYTEST
 from pytest_cos_cors.endpoint import CosCorsEndpoint
 
 TARGET = 0.2e-3
@@ -77,23 +78,7 @@ def _session(directory: Path, intercept: bool) -> float:
     )
     env = dict(os.environ)
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-p",
-        "no:randomly",
-        "-p",
-        "no:benchmark",
-        "-p",
-        "no:playwright",
-        "-p",
-        "no:xdist",
-        str(directory),
-    ]
+    command = [*PYTEST, "-p", "no:playwright", "-p", "no:xdist", str(directory)]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - started

@@ -12,24 +12,12 @@ from __future__ import annotations
 
 import http.client
 import json
-import resource
 import subprocess
 import sys
 import time
 from typing import Any
 
-from .common import Section
-
-
-def peak_rss_bytes() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+from .common import Section, peak_rss_bytes
 
 
 def child(count: int, cap: int | None) -> dict[str, Any]:

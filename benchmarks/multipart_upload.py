@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import socket
 import statistics
 import subprocess
@@ -33,21 +32,10 @@ import tracemalloc
 from pathlib import Path
 from typing import Any
 
-from .common import Section
+from .common import Section, peak_rss_bytes
 
 MIB = 1024 * 1024
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def peak_rss_bytes() -> int:
-    try:
-        with open("/proc/self/status", encoding="ascii") as handle:
-            for line in handle:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 # -- in the child process ------------------------------------------------------------------------

@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .common import Section, median, ms, ratio
+from .common import PYTEST, Section, median, ms, ratio
 
 CONFTEST = """
 import json, os
@@ -129,20 +129,7 @@ def run_suite(
     env = {**(os.environ if env is None else env), "COS_CORS_BENCH_OUT": str(out)}
     started = time.perf_counter()
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "-q",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:randomly",
-            "-p",
-            "no:benchmark",
-            "-x",
-            str(path),
-        ],
+        [*PYTEST, "-x", str(path)],
         check=True,
         cwd=folder,
         env=env,

@@ -13,7 +13,7 @@ import urllib.request
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 
@@ -58,14 +58,20 @@ def require_browser(chromium: str = CHROMIUM, environ: Mapping[str, str] = os.en
 PAGE = b"<!doctype html><html><head><title>app</title></head><body>app</body></html>"
 
 
-class _PageHandler(BaseHTTPRequestHandler):
+class PageHandler(BaseHTTPRequestHandler):
+    """``page`` (HTML) at every path but those of ``files`` (path -> body, content type)."""
+
+    page: ClassVar[bytes] = PAGE
+    files: ClassVar[dict[str, tuple[bytes, str]]] = {}
+
     def do_GET(self) -> None:
+        body, content_type = self.files.get(self.path, (self.page, "text/html; charset=utf-8"))
         self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(PAGE)))
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(PAGE)
+        self.wfile.write(body)
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
         pass
@@ -76,7 +82,7 @@ class PageServer:
     what ``handler`` answers."""
 
     def __init__(
-        self, handler: type[BaseHTTPRequestHandler] = _PageHandler, name: str = "pages"
+        self, handler: type[BaseHTTPRequestHandler] = PageHandler, name: str = "pages"
     ) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = False

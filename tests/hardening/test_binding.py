@@ -4,32 +4,12 @@
 from __future__ import annotations
 
 import inspect
-import ipaddress
 import socket
-from pathlib import Path
 
 import pytest
+from listening import listening, listening_sockets
 
 from pytest_cos_cors.endpoint import CosCorsEndpoint
-
-
-def listening(port: int) -> set[str]:
-    """The local addresses the kernel lists as LISTENing on ``port`` (/proc/net/tcp, tcp6)."""
-    found: set[str] = set()
-    for name, size in (("tcp", 4), ("tcp6", 16)):
-        table = Path("/proc/net") / name
-        if not table.exists():
-            continue
-        for line in table.read_text().splitlines()[1:]:
-            fields = line.split()
-            address, _, hex_port = fields[1].partition(":")
-            if fields[3] != "0A" or int(hex_port, 16) != port:
-                continue
-            raw = bytes.fromhex(address)
-            # the kernel prints each 32-bit word in host (little-endian) order
-            words = b"".join(raw[i : i + 4][::-1] for i in range(0, size, 4))
-            found.add(str(ipaddress.ip_address(words)))
-    return found
 
 
 def outside_address() -> str:
@@ -75,7 +55,12 @@ def test_another_address_only_when_asked() -> None:
 
 
 def test_the_fixture_binds_loopback_unless_configured(pytester: pytest.Pytester) -> None:
-    helper = "import ipaddress\nfrom pathlib import Path\n\n" + inspect.getsource(listening)
+    helper = (
+        "import ipaddress\nfrom pathlib import Path\n\n"
+        + inspect.getsource(listening_sockets)
+        + "\n\n"
+        + inspect.getsource(listening)
+    )
     pytester.makepyfile(
         test_default=helper
         + """

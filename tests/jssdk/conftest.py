@@ -24,12 +24,11 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from browser.harness import CHROMIUM, CHROMIUM_ARGS, PageServer, browser_unavailable
+from browser.harness import CHROMIUM, CHROMIUM_ARGS, PageHandler, PageServer, browser_unavailable
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, BrowserContext, Page, Playwright
@@ -99,30 +98,13 @@ PAGE = (
 ).encode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    sdk: bytes = b""
-
-    def do_GET(self) -> None:
-        if self.path == SDK_PATH:
-            body, content_type = self.sdk, "application/javascript; charset=utf-8"
-        else:
-            body, content_type = PAGE, "text/html; charset=utf-8"
-        self.send_response(200)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
-        pass
-
-
 class SdkPageServer(PageServer):
     """Serves the page and the SDK's browser build on 127.0.0.1, for any ``*.localhost`` name."""
 
     def __init__(self, sdk: bytes) -> None:
-        super().__init__(type("Handler", (_Handler,), {"sdk": sdk}), "jssdk-pages")
+        files = {SDK_PATH: (sdk, "application/javascript; charset=utf-8")}
+        handler = type("Handler", (PageHandler,), {"page": PAGE, "files": files})
+        super().__init__(handler, "jssdk-pages")
 
 
 @dataclass

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from lxml import etree
+from rawhttp import RawResponse
 
 from pytest_cos_cors import endpoint as endpoint_module
 from pytest_cos_cors.endpoint import CosCorsEndpoint
@@ -193,28 +193,16 @@ def cos(engine: Engine) -> Iterator[CosCorsEndpoint]:
 
 
 @dataclass(frozen=True)
-class Answer:
-    status: int
-    reason: str
-    headers: list[tuple[str, str]]
-    body: bytes
-    interim: list[int]  # statuses of 1xx answers before this one
+class Answer(RawResponse):
+    """One answer on a kept connection (:class:`Client`), with the statuses of the 1xx answers
+    that came before it."""
 
-    def all(self, name: str) -> list[str]:
-        return [v for k, v in self.headers if k.lower() == name.lower()]
-
-    def header(self, name: str) -> str | None:
-        values = self.all(name)
-        assert len(values) <= 1, f"{name} sent {len(values)} times: {values}"
-        return values[0] if values else None
+    interim: list[int] = field(default_factory=list)
 
     def error(self) -> dict[str, str]:
-        """The COS ``<Error>`` document as {field: text}."""
+        """The COS ``<Error>`` document as {field: text}, its ids those of the headers."""
         __tracebackhide__ = True
-        root = etree.fromstring(self.body, etree.XMLParser(resolve_entities=False))
-        assert root.tag == "Error", self.body
-        fields = {child.tag: child.text or "" for child in root}
-        assert list(fields) == ["Code", "Message", "Resource", "RequestId", "TraceId"], fields
+        fields = super().error()
         assert fields["RequestId"] == self.header("x-cos-request-id")
         assert fields["TraceId"] == self.header("x-cos-trace-id")
         return fields
@@ -251,9 +239,9 @@ class Client:
                 interim.append(code)
                 continue
             break
-        answer = Answer(code, reason, headers, b"", interim)
+        answer = Answer(code, reason, 11, headers, b"", interim)
         body = self._body(answer, method)
-        return Answer(code, reason, headers, body, interim)
+        return Answer(code, reason, 11, headers, body, interim)
 
     def _body(self, answer: Answer, method: str) -> bytes:
         if method == "HEAD" or answer.status in (204, 304):

@@ -9,9 +9,9 @@ import ipaddress
 import os
 import socket
 import threading
-from pathlib import Path
 
 import pytest
+from listening import listening_sockets
 
 from pytest_cos_cors.recording import Problems
 from pytest_cos_cors.serving import ports
@@ -29,25 +29,6 @@ def my_socket_inodes() -> set[int]:
         if target.startswith("socket:["):
             inodes.add(int(target[8:-1]))
     return inodes
-
-
-def listening_sockets() -> dict[int, tuple[str, int]]:
-    """inode -> (address, port) of every socket the kernel lists as LISTENing."""
-    found: dict[int, tuple[str, int]] = {}
-    for name, size in (("tcp", 4), ("tcp6", 16)):
-        table = Path("/proc/net") / name
-        if not table.exists():
-            continue
-        for line in table.read_text().splitlines()[1:]:
-            fields = line.split()
-            if fields[3] != "0A":
-                continue
-            address, _, hex_port = fields[1].partition(":")
-            raw = bytes.fromhex(address)
-            # the kernel prints each 32-bit word in host (little-endian) order
-            words = b"".join(raw[i : i + 4][::-1] for i in range(0, size, 4))
-            found[int(fields[9])] = (str(ipaddress.ip_address(words)), int(hex_port, 16))
-    return found
 
 
 def new_listeners(before: set[int]) -> list[tuple[str, int]]:
